@@ -1,0 +1,629 @@
+/*
+ * Command-line parsing for bench.
+ *
+ * Options are GNU style (--name=value or --name value). Our friendly flags
+ * (--repetitions, --min-time) are translated into Google Benchmark's flags,
+ * and any --benchmark_* flag passes through untouched, except --benchmark_out
+ * and --benchmark_format, which are the same as --out and --format (the
+ * results file is written by the parent process, not by Google Benchmark).
+ * Nothing is printed here: errors come back as one line in err.
+ */
+#include "cli.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char *const default_workloads[] = {"cpu-hash", "io-sleep", NULL};
+
+int pt_parse_u64(const char *text, uint64_t lo, uint64_t hi, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (!text || !*text || *text == '-' || *text == '+' || *text == ' ')
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(text, &end, 10);
+	if (*end)
+		return -EINVAL;
+	if (errno == ERANGE || v < lo || v > hi)
+		return -ERANGE;
+	*out = v;
+	return 0;
+}
+
+int pt_parse_seconds(const char *text, double *out)
+{
+	char *end;
+	double v;
+	double scale = 1;
+
+	if (!text || !*text || *text == ' ')
+		return -EINVAL;
+	errno = 0;
+	v = strtod(text, &end);
+	if (end == text)
+		return -EINVAL;
+	if (!strcmp(end, "ms"))
+		scale = 1e-3;
+	else if (!strcmp(end, "m") || !strcmp(end, "min"))
+		scale = 60;
+	else if (*end && strcmp(end, "s"))
+		return -EINVAL;
+	if (errno == ERANGE || !isfinite(v) || v <= 0 || v * scale > 1e7)
+		return -ERANGE;
+	*out = v * scale;
+	return 0;
+}
+
+/* One element of a list: "N" or "A..B" or "A..B:xF" or "A..B:+S". */
+static int parse_list_item(const char *item, uint64_t lo, uint64_t hi,
+			   uint64_t *out, unsigned max, unsigned *n, char *err,
+			   size_t errlen)
+{
+	char buf[128];
+	char *dots, *step;
+	uint64_t a, b, s = 1;
+	bool mul = false;
+	int rc;
+
+	if (strlen(item) >= sizeof(buf)) {
+		snprintf(err, errlen, "'%.20s...' is too long", item);
+		return -EINVAL;
+	}
+	strcpy(buf, item);
+	dots = strstr(buf, "..");
+	if (!dots) {
+		rc = pt_parse_u64(buf, lo, hi, &a);
+		if (rc) {
+			snprintf(err, errlen,
+				 rc == -ERANGE
+				     ? "'%s' is out of range %llu..%llu"
+				     : "'%s' is not a whole number",
+				 buf, (unsigned long long)lo,
+				 (unsigned long long)hi);
+			return rc;
+		}
+		b = a;
+	} else {
+		*dots = '\0';
+		step = strchr(dots + 2, ':');
+		if (step) {
+			*step++ = '\0';
+			if (*step == 'x' || *step == '*') {
+				mul = true;
+				step++;
+			} else if (*step == '+') {
+				step++;
+			}
+			if (pt_parse_u64(step, mul ? 2 : 1, UINT32_MAX, &s)) {
+				snprintf(err, errlen,
+					 "'%s': the step must be %s", item,
+					 mul ? "x2 or more" : "1 or more");
+				return -EINVAL;
+			}
+		}
+		rc = pt_parse_u64(buf, lo, hi, &a);
+		if (!rc)
+			rc = pt_parse_u64(dots + 2, lo, hi, &b);
+		if (rc) {
+			snprintf(err, errlen,
+				 rc == -ERANGE
+				     ? "'%s': bounds must be within %llu..%llu"
+				     : "'%s' is not a range like 1..16 or "
+				       "1..16:x2",
+				 item, (unsigned long long)lo,
+				 (unsigned long long)hi);
+			return rc;
+		}
+		if (a > b) {
+			snprintf(err, errlen, "'%s': the range runs backwards",
+				 item);
+			return -EINVAL;
+		}
+	}
+	for (uint64_t v = a; v <= b;) {
+		bool seen = false;
+
+		for (unsigned i = 0; i < *n; i++)
+			seen |= out[i] == v;
+		if (!seen) {
+			if (*n == max) {
+				snprintf(err, errlen,
+					 "more than %u values in the list",
+					 max);
+				return -ERANGE;
+			}
+			out[(*n)++] = v;
+		}
+		if (mul ? v > b / s : b - v < s)
+			break;
+		v = mul ? v * s : v + s;
+	}
+	return 0;
+}
+
+int pt_parse_uint_list(const char *text, uint64_t lo, uint64_t hi,
+		       uint64_t *out, unsigned max, char *err, size_t errlen)
+{
+	unsigned n = 0;
+	const char *p = text;
+
+	if (!text || !*text) {
+		snprintf(err, errlen, "the list is empty");
+		return -EINVAL;
+	}
+	for (;;) {
+		const char *comma = strchr(p, ',');
+		size_t len = comma ? (size_t)(comma - p) : strlen(p);
+		char item[128];
+		int rc;
+
+		if (len == 0) {
+			snprintf(err, errlen, "empty element in list '%s'",
+				 text);
+			return -EINVAL;
+		}
+		if (len >= sizeof(item)) {
+			snprintf(err, errlen, "element too long in list");
+			return -EINVAL;
+		}
+		memcpy(item, p, len);
+		item[len] = '\0';
+		rc = parse_list_item(item, lo, hi, out, max, &n, err, errlen);
+		if (rc)
+			return rc;
+		if (!comma)
+			break;
+		p = comma + 1;
+	}
+	return (int)n;
+}
+
+/* Splits "a,b,c" and resolves each name with find(); "all" takes every
+ * entry of table that is available. */
+static int parse_names(const char *flag, const char *text, const void **table,
+		       const void *(*find)(const char *),
+		       const char *(*unavailable)(const void *),
+		       const void **out, unsigned max, unsigned *n, char *err,
+		       size_t errlen)
+{
+	const char *p = text;
+
+	*n = 0;
+	if (!*text) {
+		snprintf(err, errlen, "%s: the list is empty", flag);
+		return -EINVAL;
+	}
+	if (!strcmp(text, "all")) {
+		for (unsigned i = 0; table[i] && *n < max; i++)
+			if (!unavailable(table[i]))
+				out[(*n)++] = table[i];
+		return 0;
+	}
+	for (;;) {
+		const char *comma = strchr(p, ',');
+		size_t len = comma ? (size_t)(comma - p) : strlen(p);
+		char name[64];
+		const void *entry;
+		bool dup = false;
+
+		if (len == 0 || len >= sizeof(name)) {
+			snprintf(err, errlen, "%s: bad list '%s'", flag, text);
+			return -EINVAL;
+		}
+		memcpy(name, p, len);
+		name[len] = '\0';
+		entry = find(name);
+		if (!entry) {
+			snprintf(err, errlen,
+				 "%s: unknown name '%s' (see bench --list)",
+				 flag, name);
+			return -EINVAL;
+		}
+		if (unavailable(entry)) {
+			snprintf(err, errlen, "%s: '%s' is unavailable: %s",
+				 flag, name, unavailable(entry));
+			return -EINVAL;
+		}
+		for (unsigned i = 0; i < *n; i++)
+			dup |= out[i] == entry;
+		if (!dup) {
+			if (*n == max) {
+				snprintf(err, errlen, "%s: too many names",
+					 flag);
+				return -EINVAL;
+			}
+			out[(*n)++] = entry;
+		}
+		if (!comma)
+			break;
+		p = comma + 1;
+	}
+	return 0;
+}
+
+static const void *find_executor(const char *name)
+{
+	return ex_find(name);
+}
+
+static const void *find_workload(const char *name)
+{
+	return wl_find(name);
+}
+
+static const char *executor_unavailable(const void *e)
+{
+	return ((const struct executor_ops *)e)->unavailable;
+}
+
+static const char *workload_unavailable(const void *w)
+{
+	return ((const struct workload *)w)->unavailable;
+}
+
+static int parse_param(const char *text, struct pt_param_arg *p, char *err,
+		       size_t errlen)
+{
+	const char *eq = strchr(text, '=');
+	const char *dot;
+	size_t keylen;
+
+	p->text = text;
+	p->workload[0] = '\0';
+	if (!eq) {
+		snprintf(err, errlen, "--param '%s': expected KEY=VALUE", text);
+		return -EINVAL;
+	}
+	dot = memchr(text, '.', (size_t)(eq - text));
+	if (dot) {
+		size_t wlen = (size_t)(dot - text);
+
+		if (wlen == 0 || wlen >= sizeof(p->workload)) {
+			snprintf(err, errlen, "--param '%s': bad workload name",
+				 text);
+			return -EINVAL;
+		}
+		memcpy(p->workload, text, wlen);
+		p->workload[wlen] = '\0';
+		text = dot + 1;
+	}
+	keylen = (size_t)(eq - text);
+	if (keylen == 0 || keylen >= sizeof(p->key)) {
+		snprintf(err, errlen, "--param '%s': bad parameter name",
+			 p->text);
+		return -EINVAL;
+	}
+	memcpy(p->key, text, keylen);
+	p->key[keylen] = '\0';
+	p->values = eq + 1;
+	if (!*p->values) {
+		snprintf(err, errlen, "--param '%s': the value is empty",
+			 p->text);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int gb_push(struct pt_options *o, char *arg, char *err, size_t errlen)
+{
+	if (o->gb_argc >=
+	    (int)(sizeof(o->gb_argv) / sizeof(o->gb_argv[0])) - 1) {
+		snprintf(err, errlen, "too many --benchmark_* flags");
+		return -EINVAL;
+	}
+	o->gb_argv[o->gb_argc++] = arg;
+	o->gb_argv[o->gb_argc] = NULL;
+	return 0;
+}
+
+static int parse_format(const char *flag, const char *v, enum gb_format *out,
+			char *err, size_t errlen)
+{
+	if (!strcmp(v, "console"))
+		*out = GB_FORMAT_CONSOLE;
+	else if (!strcmp(v, "json"))
+		*out = GB_FORMAT_JSON;
+	else if (!strcmp(v, "csv"))
+		*out = GB_FORMAT_CSV;
+	else {
+		snprintf(err, errlen,
+			 "%s: '%s' is not one of console, json, csv", flag, v);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static void set_defaults(struct pt_options *o, char *argv0)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+
+	memset(o, 0, sizeof(*o));
+	o->schedule = EX_SCHED_DYNAMIC;
+	o->wait = EX_WAIT_ADAPTIVE;
+	o->timeout = 120;
+	o->format = GB_FORMAT_CONSOLE;
+	o->gb_argv[o->gb_argc++] = argv0;
+	for (unsigned i = 0; ex_all[i] && o->nexecutors < 16; i++)
+		if (!ex_all[i]->unavailable)
+			o->executors[o->nexecutors++] = ex_all[i];
+	for (unsigned i = 0; default_workloads[i]; i++) {
+		const struct workload *w = wl_find(default_workloads[i]);
+
+		if (w && !w->unavailable)
+			o->workloads[o->nworkloads++] = w;
+	}
+	if (cpus < 1)
+		cpus = 1;
+	for (long w = 1; w <= cpus && o->nworkers < PT_MAX_LIST; w++)
+		o->workers[o->nworkers++] = (unsigned)w;
+}
+
+/* Flags that take a value, in --flag=value or --flag value form. */
+static const char *const value_flags[] = {
+    "--executor", "--workload", "--workers",   "--tasks",
+    "--param",	  "--schedule", "--chunk",     "--wait",
+    "--timeout",  "--format",	"--out",       "--repetitions",
+    "--min-time", "-p",		"--executors", "--workloads",
+    NULL,
+};
+
+int pt_parse_args(int argc, char **argv, struct pt_options *o, char *err,
+		  size_t errlen)
+{
+	uint64_t list[PT_MAX_LIST];
+	uint64_t v;
+	int n, rc;
+
+	set_defaults(o, argc > 0 ? argv[0] : (char *)"bench");
+	for (int i = 1; i < argc; i++) {
+		char *arg = argv[i];
+		char name[64];
+		const char *val = NULL;
+		char *eq = strchr(arg, '=');
+		size_t nlen = eq ? (size_t)(eq - arg) : strlen(arg);
+		bool takes_value = false;
+
+		if (!strncmp(arg, "--benchmark_", 12)) {
+			if (!strncmp(arg, "--benchmark_out=", 16)) {
+				o->out_path = arg + 16;
+			} else if (!strncmp(arg,
+					    "--benchmark_out_format=", 23)) {
+				if (strcmp(arg + 23, "json")) {
+					snprintf(err, errlen,
+						 "%s: results files are "
+						 "always JSON",
+						 arg);
+					return -EINVAL;
+				}
+			} else if (!strncmp(arg, "--benchmark_format=", 19)) {
+				rc =
+				    parse_format("--benchmark_format", arg + 19,
+						 &o->format, err, errlen);
+				if (rc)
+					return rc;
+			} else if ((rc = gb_push(o, arg, err, errlen))) {
+				return rc;
+			}
+			continue;
+		}
+		if (nlen >= sizeof(name)) {
+			snprintf(err, errlen, "unknown option '%.40s...'", arg);
+			return -EINVAL;
+		}
+		memcpy(name, arg, nlen);
+		name[nlen] = '\0';
+		for (unsigned k = 0; value_flags[k]; k++)
+			takes_value |= !strcmp(name, value_flags[k]);
+		if (takes_value) {
+			if (eq) {
+				val = eq + 1;
+			} else if (i + 1 < argc) {
+				val = argv[++i];
+			} else {
+				snprintf(err, errlen, "%s needs a value", name);
+				return -EINVAL;
+			}
+		} else if (eq) {
+			snprintf(err, errlen, "%s takes no value", name);
+			return -EINVAL;
+		}
+
+		if (!strcmp(name, "--help") || !strcmp(name, "-h")) {
+			o->help = true;
+		} else if (!strcmp(name, "--version")) {
+			o->version = true;
+		} else if (!strcmp(name, "--list")) {
+			o->list = true;
+		} else if (!strcmp(name, "--executor") ||
+			   !strcmp(name, "--executors")) {
+			rc = parse_names("--executor", val,
+					 (const void **)ex_all, find_executor,
+					 executor_unavailable,
+					 (const void **)o->executors, 16,
+					 &o->nexecutors, err, errlen);
+			if (rc)
+				return rc;
+		} else if (!strcmp(name, "--workload") ||
+			   !strcmp(name, "--workloads")) {
+			rc = parse_names("--workload", val,
+					 (const void **)wl_all, find_workload,
+					 workload_unavailable,
+					 (const void **)o->workloads, 64,
+					 &o->nworkloads, err, errlen);
+			if (rc)
+				return rc;
+		} else if (!strcmp(name, "--workers")) {
+			char why[160];
+
+			n = pt_parse_uint_list(val, 1, PT_MAX_WORKERS, list,
+					       PT_MAX_LIST, why, sizeof(why));
+			if (n < 0) {
+				snprintf(err, errlen, "--workers=%s: %s", val,
+					 why);
+				return n;
+			}
+			o->nworkers = (unsigned)n;
+			for (int k = 0; k < n; k++)
+				o->workers[k] = (unsigned)list[k];
+		} else if (!strcmp(name, "--tasks")) {
+			rc = pt_parse_u64(val, 0, PT_MAX_TASKS, &v);
+			if (rc) {
+				snprintf(err, errlen,
+					 "--tasks=%s: expected a whole number "
+					 "0..%llu",
+					 val, (unsigned long long)PT_MAX_TASKS);
+				return -EINVAL;
+			}
+			/* 0 tasks is a legitimate (empty) job: keep it
+			 * distinguishable from "not given". */
+			o->tasks = v == 0 ? UINT64_MAX : v;
+		} else if (!strcmp(name, "--param") || !strcmp(name, "-p")) {
+			if (o->nparams ==
+			    sizeof(o->params) / sizeof(o->params[0])) {
+				snprintf(err, errlen, "too many --param");
+				return -EINVAL;
+			}
+			rc = parse_param(val, &o->params[o->nparams], err,
+					 errlen);
+			if (rc)
+				return rc;
+			o->nparams++;
+		} else if (!strcmp(name, "--schedule")) {
+			if (ex_schedule_parse(val, &o->schedule)) {
+				snprintf(err, errlen,
+					 "--schedule=%s: expected static, "
+					 "dynamic or guided",
+					 val);
+				return -EINVAL;
+			}
+		} else if (!strcmp(name, "--chunk")) {
+			if (pt_parse_u64(val, 0, PT_MAX_TASKS, &o->chunk)) {
+				snprintf(err, errlen,
+					 "--chunk=%s: expected a whole number "
+					 "0..%llu (0: the schedule's default)",
+					 val, (unsigned long long)PT_MAX_TASKS);
+				return -EINVAL;
+			}
+		} else if (!strcmp(name, "--wait")) {
+			if (ex_wait_parse(val, &o->wait)) {
+				snprintf(err, errlen,
+					 "--wait=%s: expected adaptive, spin "
+					 "or block",
+					 val);
+				return -EINVAL;
+			}
+		} else if (!strcmp(name, "--timeout")) {
+			if (pt_parse_seconds(val, &o->timeout)) {
+				snprintf(err, errlen,
+					 "--timeout=%s: expected a positive "
+					 "duration such as 30, 30s, 500ms",
+					 val);
+				return -EINVAL;
+			}
+		} else if (!strcmp(name, "--format")) {
+			rc = parse_format("--format", val, &o->format, err,
+					  errlen);
+			if (rc)
+				return rc;
+		} else if (!strcmp(name, "--out")) {
+			if (!*val) {
+				snprintf(err, errlen, "--out: empty path");
+				return -EINVAL;
+			}
+			o->out_path = val;
+		} else if (!strcmp(name, "--repetitions")) {
+			if (pt_parse_u64(val, 1, 100000, &v)) {
+				snprintf(err, errlen,
+					 "--repetitions=%s: expected a whole "
+					 "number 1..100000",
+					 val);
+				return -EINVAL;
+			}
+			snprintf(o->gb_storage[0], sizeof(o->gb_storage[0]),
+				 "--benchmark_repetitions=%llu",
+				 (unsigned long long)v);
+			if ((rc = gb_push(o, o->gb_storage[0], err, errlen)))
+				return rc;
+		} else if (!strcmp(name, "--min-time")) {
+			double s;
+
+			if (pt_parse_seconds(val, &s)) {
+				snprintf(err, errlen,
+					 "--min-time=%s: expected a positive "
+					 "duration in seconds",
+					 val);
+				return -EINVAL;
+			}
+			snprintf(o->gb_storage[1], sizeof(o->gb_storage[1]),
+				 "--benchmark_min_time=%.9g", s);
+			if ((rc = gb_push(o, o->gb_storage[1], err, errlen)))
+				return rc;
+		} else if (arg[0] != '-') {
+			snprintf(err, errlen,
+				 "unexpected argument '%s' (see bench --help)",
+				 arg);
+			return -EINVAL;
+		} else {
+			snprintf(err, errlen,
+				 "unknown option '%s' (see bench --help)", arg);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+void pt_print_usage(void)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+
+	printf(
+	    "Usage: bench [OPTIONS] [--benchmark_*...]\n"
+	    "Measure workloads under process and thread executors, through "
+	    "Google Benchmark.\n"
+	    "\n"
+	    "What to run (each LIST is comma-separated; 'all' takes every "
+	    "entry):\n"
+	    "  --executor=LIST|all   executors (default: all)\n"
+	    "  --workload=LIST|all   workloads (default: cpu-hash,io-sleep)\n"
+	    "  --workers=LIST        worker counts: 1,2,4 or 1..16 or 1..16:x2 "
+	    "or 2..8:+2\n"
+	    "                        (default: 1..%ld, the online CPUs)\n"
+	    "  --tasks=N             tasks per job (default: per workload)\n"
+	    "  --param K=V[,V...]    workload parameter, or WORKLOAD.K=V; a "
+	    "list sweeps\n"
+	    "  --schedule=S          static, dynamic (default) or guided, as "
+	    "in OpenMP\n"
+	    "  --chunk=N             tasks claimed at a time (default 0: the "
+	    "schedule's)\n"
+	    "  --wait=P              adaptive (default), spin or block: how "
+	    "idle workers wait\n"
+	    "\n"
+	    "How to measure:\n"
+	    "  --repetitions=N       repeat each benchmark N times, with "
+	    "aggregates\n"
+	    "  --min-time=S          run each benchmark at least S seconds\n"
+	    "  --timeout=S           per configuration (default 120s); a "
+	    "hang is recorded\n"
+	    "  --benchmark_*         any Google Benchmark flag, e.g. "
+	    "--benchmark_filter=pool\n"
+	    "\n"
+	    "Output:\n"
+	    "  --format=F            console (default), json or csv on "
+	    "standard output\n"
+	    "  --out=FILE            write the results (Google Benchmark "
+	    "JSON) to FILE\n"
+	    "  --list                list workloads, parameters and "
+	    "executors\n"
+	    "  --help, --version\n"
+	    "\n"
+	    "Exit status: 0 all configurations measured, 1 some "
+	    "configuration failed\n"
+	    "(recorded as an error entry), 2 bad usage or input.\n",
+	    cpus);
+}

@@ -1,0 +1,201 @@
+/*
+ * bench: the command-line entry point.
+ *
+ * `bench [OPTIONS]` expands the options into a plan, runs every
+ * configuration under the supervisor, and writes one Google Benchmark JSON
+ * document. Errors in the input are refused before anything runs: one line
+ * "bench: <what>: <why>" on standard error and exit status 2.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "gbw.h"
+#include "plan.h"
+#include "pt_config.h"
+#include "results.h"
+#include "supervise.h"
+
+#define EXIT_USAGE 2
+
+static const char *unit_name(enum wl_unit u)
+{
+	switch (u) {
+	case WL_UNIT_BYTES:
+		return "bytes";
+	case WL_UNIT_SECONDS:
+		return "seconds";
+	case WL_UNIT_CHOICE:
+		return "choice";
+	case WL_UNIT_RATIO:
+		return "number";
+	case WL_UNIT_COUNT:
+		break;
+	}
+	return "count";
+}
+
+static void print_list(void)
+{
+	printf("Workloads (--workload=NAME, parameters with --param "
+	       "KEY=VALUE):\n");
+	for (unsigned i = 0; wl_all[i]; i++) {
+		const struct workload *w = wl_all[i];
+
+		printf("  %-16s %-8s %s (default %llu tasks)\n", w->name,
+		       wl_kind_name(w->kind), w->summary,
+		       (unsigned long long)w->default_tasks);
+		if (w->unavailable)
+			printf("  %-16s unavailable: %s\n", "", w->unavailable);
+		for (unsigned k = 0; w->params[k].name; k++) {
+			const struct wl_param *p = &w->params[k];
+			char def[64], lo[64], hi[64], range[160];
+
+			wl_param_format(p, p->def, def, sizeof(def));
+			if (p->unit == WL_UNIT_CHOICE) {
+				size_t used = 0;
+
+				range[0] = '\0';
+				for (unsigned c = 0; p->choices[c]; c++)
+					used += (size_t)snprintf(
+					    range + used, sizeof(range) - used,
+					    "%s%s", c ? "|" : "",
+					    p->choices[c]);
+			} else {
+				wl_param_format(p, p->min, lo, sizeof(lo));
+				wl_param_format(p, p->max, hi, sizeof(hi));
+				snprintf(range, sizeof(range), "%s %s..%s",
+					 unit_name(p->unit), lo, hi);
+			}
+			printf("      %-14s %s [%s, default %s]\n", p->name,
+			       p->help, range, def);
+		}
+	}
+	printf("\nExecutors (--executor=NAME):\n");
+	for (unsigned i = 0; ex_all[i]; i++) {
+		const struct executor_ops *e = ex_all[i];
+		char name[64];
+
+		snprintf(name, sizeof(name), "%s%s%s%s", e->name,
+			 e->alias ? " (" : "", e->alias ? e->alias : "",
+			 e->alias ? ")" : "");
+		printf("  %-24s %s\n", name, e->summary);
+		if (e->unavailable)
+			printf("  %-24s unavailable: %s\n", "", e->unavailable);
+	}
+	printf("\nSchedules (--schedule): static, dynamic, guided. "
+	       "Wait policies (--wait): adaptive, spin, block.\n");
+}
+
+static int run(int argc, char **argv)
+{
+	struct pt_options *o = calloc(1, sizeof(*o));
+	struct pt_outfile out = {.fd = -1};
+	struct pt_plan plan = {0};
+	struct pt_summary sum = {0};
+	json_t *doc = NULL;
+	const char *bad = NULL;
+	char err[512];
+	int rc, status = EXIT_USAGE;
+
+	if (!o) {
+		fprintf(stderr, "bench: out of memory\n");
+		return EXIT_USAGE;
+	}
+	pt_supervise_init();
+	rc = pt_parse_args(argc, argv, o, err, sizeof(err));
+	if (rc) {
+		fprintf(stderr, "bench: %s\n", err);
+		goto out;
+	}
+	if (o->help) {
+		pt_print_usage();
+		status = 0;
+		goto out;
+	}
+	if (o->version) {
+		printf("bench (procthread) %s, libbenchmark %s\n", PT_VERSION,
+		       gb_library_version());
+		status = 0;
+		goto out;
+	}
+	if (o->list) {
+		print_list();
+		status = 0;
+		goto out;
+	}
+	if (gb_init(o->gb_argc, o->gb_argv, &bad)) {
+		fprintf(stderr,
+			"bench: %s: not a Google Benchmark flag, or a bad "
+			"value for one\n",
+			bad ? bad : "?");
+		goto out;
+	}
+	rc = pt_plan_build(o, &plan, err, sizeof(err));
+	if (rc) {
+		fprintf(stderr, "bench: %s\n", err);
+		goto out;
+	}
+	if (o->out_path) {
+		rc = pt_outfile_open(&out, o->out_path);
+		if (rc) {
+			fprintf(stderr, "bench: --out %s: %s\n", o->out_path,
+				strerror(-rc));
+			goto out;
+		}
+	}
+	pt_results_add_context(argc, argv);
+	doc = pt_results_new();
+	if (!doc) {
+		fprintf(stderr, "bench: out of memory\n");
+		goto out;
+	}
+
+	pt_supervise(o, &plan, doc, &sum);
+
+	if (sum.interrupted)
+		pt_results_mark_incomplete(doc, sum.interrupted == SIGINT
+						    ? "interrupted by SIGINT"
+						    : "interrupted by SIGTERM");
+	if (o->format == GB_FORMAT_JSON) {
+		json_dumpf(doc, stdout,
+			   JSON_INDENT(2) | JSON_REAL_PRECISION(17));
+		putchar('\n');
+	}
+	status = sum.interrupted ? 128 + sum.interrupted : sum.failed ? 1 : 0;
+	if (o->out_path) {
+		rc = pt_outfile_commit(&out, doc);
+		if (rc) {
+			fprintf(stderr, "bench: --out %s: %s\n", o->out_path,
+				strerror(-rc));
+			status = EXIT_USAGE;
+		}
+	}
+	if (sum.failed && !sum.interrupted)
+		fprintf(stderr,
+			"bench: %u of %zu configurations failed (error entries "
+			"in the results)\n",
+			sum.failed, plan.n);
+out:
+	pt_outfile_abort(&out);
+	json_decref(doc);
+	pt_plan_free(&plan);
+	free(o);
+	fflush(stdout);
+	return status;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc > 1 && argv[1][0] != '-') {
+		fprintf(stderr,
+			"bench: unknown command '%s' (see bench --help)\n",
+			argv[1]);
+		return EXIT_USAGE;
+	}
+	return run(argc, argv);
+}

@@ -1,0 +1,295 @@
+/*
+ * Plan expansion. Parameter values are parsed here, per workload, so that an
+ * unknown key or a bad value is refused before anything runs. A --param with
+ * a list of values sweeps: the plan holds the cartesian product of every
+ * parameter's values, for every executor and worker count. Serial runs once
+ * per parameter combination, at workers:1, whatever --workers says.
+ */
+#include "plan.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_VALUES 64
+
+struct value_set {
+	double v[WL_MAX_PARAMS][MAX_VALUES];
+	unsigned n[WL_MAX_PARAMS];
+};
+
+static void param_names(const struct workload *w, char *buf, size_t len)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (unsigned i = 0; w->params[i].name && used < len; i++)
+		used += (size_t)snprintf(buf + used, len - used, "%s%s",
+					 i ? ", " : "", w->params[i].name);
+}
+
+/* Parses "v1,v2,..." for parameter p of workload w into vs. */
+static int parse_values(const struct workload *w, int idx,
+			const struct pt_param_arg *arg, struct value_set *vs,
+			char *err, size_t errlen)
+{
+	const struct wl_param *p = &w->params[idx];
+	const char *s = arg->values;
+
+	vs->n[idx] = 0;
+	for (;;) {
+		const char *comma = strchr(s, ',');
+		size_t len = comma ? (size_t)(comma - s) : strlen(s);
+		char text[64], why[160];
+		double value;
+
+		if (len == 0 || len >= sizeof(text)) {
+			snprintf(err, errlen, "--param %s: bad value list",
+				 arg->text);
+			return -EINVAL;
+		}
+		memcpy(text, s, len);
+		text[len] = '\0';
+		if (wl_param_parse(p, text, &value, why, sizeof(why))) {
+			snprintf(err, errlen, "--param %s: %s: %s", arg->text,
+				 w->name, why);
+			return -EINVAL;
+		}
+		if (vs->n[idx] == MAX_VALUES) {
+			snprintf(err, errlen, "--param %s: more than %d values",
+				 arg->text, MAX_VALUES);
+			return -EINVAL;
+		}
+		vs->v[idx][vs->n[idx]++] = value;
+		if (!comma)
+			break;
+		s = comma + 1;
+	}
+	return 0;
+}
+
+/* Checks every --param against the selected workloads. */
+static int check_params(const struct pt_options *o, char *err, size_t errlen)
+{
+	for (unsigned k = 0; k < o->nparams; k++) {
+		const struct pt_param_arg *a = &o->params[k];
+		bool used = false;
+
+		if (a->workload[0]) {
+			const struct workload *w = wl_find(a->workload);
+			bool selected = false;
+
+			if (!w) {
+				snprintf(err, errlen,
+					 "--param %s: unknown workload '%s'",
+					 a->text, a->workload);
+				return -EINVAL;
+			}
+			for (unsigned i = 0; i < o->nworkloads; i++)
+				selected |= o->workloads[i] == w;
+			if (!selected) {
+				snprintf(err, errlen,
+					 "--param %s: workload '%s' is not "
+					 "selected (--workload)",
+					 a->text, a->workload);
+				return -EINVAL;
+			}
+		}
+		for (unsigned i = 0; i < o->nworkloads; i++) {
+			const struct workload *w = o->workloads[i];
+
+			if (a->workload[0] && strcmp(a->workload, w->name))
+				continue;
+			used |= wl_param_index(w, a->key) >= 0;
+		}
+		if (!used) {
+			char names[256] = "";
+			size_t n = 0;
+
+			for (unsigned i = 0; i < o->nworkloads && n < 200;
+			     i++) {
+				char list[160];
+
+				param_names(o->workloads[i], list,
+					    sizeof(list));
+				n += (size_t)snprintf(
+				    names + n, sizeof(names) - n, "%s%s: %s",
+				    i ? "; " : "", o->workloads[i]->name,
+				    *list ? list : "none");
+			}
+			snprintf(err, errlen,
+				 "--param %s: unknown parameter '%s' (%s)",
+				 a->text, a->key, names);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+static void build_name(struct pt_config *c, const struct pt_options *o)
+{
+	const struct workload *w = c->wl;
+	char *p = c->name;
+	size_t left = sizeof(c->name), n;
+	double defaults[WL_MAX_PARAMS];
+
+#define APPEND(...)                                                            \
+	do {                                                                   \
+		n = (size_t)snprintf(p, left, __VA_ARGS__);                    \
+		n = n < left ? n : left - 1;                                   \
+		p += n;                                                        \
+		left -= n;                                                     \
+	} while (0)
+
+	APPEND("%s/%s/workers:%u", w->name, c->ex->name, c->exc.workers);
+	if (c->tasks != w->default_tasks)
+		APPEND("/tasks:%llu", (unsigned long long)c->tasks);
+	wl_param_defaults(w, defaults);
+	for (unsigned i = 0; w->params[i].name; i++) {
+		char value[64];
+
+		if (c->params[i] == defaults[i])
+			continue;
+		wl_param_format(&w->params[i], c->params[i], value,
+				sizeof(value));
+		APPEND("/%s:%s", w->params[i].name, value);
+	}
+	if (c->ex->uses_schedule) {
+		if (o->schedule != EX_SCHED_DYNAMIC)
+			APPEND("/schedule:%s", ex_schedule_name(o->schedule));
+		if (o->chunk)
+			APPEND("/chunk:%llu", (unsigned long long)o->chunk);
+		if (o->wait != EX_WAIT_ADAPTIVE)
+			APPEND("/wait:%s", ex_wait_name(o->wait));
+	}
+#undef APPEND
+}
+
+static int add_config(struct pt_plan *plan, size_t *cap,
+		      const struct pt_config *c, char *err, size_t errlen)
+{
+	if (plan->n == PT_MAX_CONFIGS) {
+		snprintf(err, errlen,
+			 "the plan has more than %d configurations",
+			 PT_MAX_CONFIGS);
+		return -E2BIG;
+	}
+	if (plan->n == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 64;
+		struct pt_config *n = realloc(plan->configs, ncap * sizeof(*n));
+
+		if (!n) {
+			snprintf(err, errlen, "out of memory");
+			return -ENOMEM;
+		}
+		plan->configs = n;
+		*cap = ncap;
+	}
+	plan->configs[plan->n++] = *c;
+	return 0;
+}
+
+/* Adds every executor x worker count for one parameter combination. */
+static int add_executors(const struct pt_options *o, struct pt_config *c,
+			 struct pt_plan *plan, size_t *cap, char *err,
+			 size_t errlen)
+{
+	for (unsigned e = 0; e < o->nexecutors; e++) {
+		c->ex = o->executors[e];
+		for (unsigned k = 0; k < o->nworkers; k++) {
+			size_t len;
+			int rc;
+
+			c->exc.workers =
+			    c->ex->uses_workers ? o->workers[k] : 1;
+			build_name(c, o);
+			rc = add_config(plan, cap, c, err, errlen);
+			if (rc)
+				return rc;
+			len = strlen(c->name) + strlen(PT_NAME_SUFFIX);
+			if (len > plan->name_width)
+				plan->name_width = len;
+			if (!c->ex->uses_workers)
+				break;
+		}
+	}
+	return 0;
+}
+
+int pt_plan_build(const struct pt_options *o, struct pt_plan *plan, char *err,
+		  size_t errlen)
+{
+	size_t cap = 0;
+	int rc;
+
+	memset(plan, 0, sizeof(*plan));
+	rc = check_params(o, err, errlen);
+	if (rc)
+		return rc;
+	for (unsigned i = 0; i < o->nworkloads; i++) {
+		const struct workload *w = o->workloads[i];
+		unsigned np = wl_param_count(w), idx[WL_MAX_PARAMS] = {0};
+		struct value_set vs;
+		struct pt_config c;
+
+		memset(&c, 0, sizeof(c));
+		c.wl = w;
+		c.tasks = o->tasks == UINT64_MAX ? 0
+			  : o->tasks		 ? o->tasks
+						 : w->default_tasks;
+		c.exc.schedule = o->schedule;
+		c.exc.chunk = o->chunk;
+		c.exc.wait = o->wait;
+		c.exc.max_tasks = c.tasks;
+		wl_param_defaults(w, c.params);
+		for (unsigned p = 0; p < np; p++) {
+			vs.v[p][0] = c.params[p];
+			vs.n[p] = 1;
+		}
+		for (unsigned k = 0; k < o->nparams; k++) {
+			const struct pt_param_arg *a = &o->params[k];
+			int pi = wl_param_index(w, a->key);
+
+			if (pi < 0 ||
+			    (a->workload[0] && strcmp(a->workload, w->name)))
+				continue;
+			rc = parse_values(w, pi, a, &vs, err, errlen);
+			if (rc)
+				goto fail;
+		}
+		/* Odometer over the value lists: the last parameter varies
+		 * fastest. */
+		for (;;) {
+			int p;
+
+			for (unsigned q = 0; q < np; q++)
+				c.params[q] = vs.v[q][idx[q]];
+			rc = add_executors(o, &c, plan, &cap, err, errlen);
+			if (rc)
+				goto fail;
+			for (p = (int)np - 1; p >= 0; p--) {
+				if (++idx[p] < vs.n[p])
+					break;
+				idx[p] = 0;
+			}
+			if (p < 0)
+				break;
+		}
+	}
+	if (plan->n == 0) {
+		snprintf(err, errlen, "nothing to run");
+		return -EINVAL;
+	}
+	return 0;
+fail:
+	pt_plan_free(plan);
+	return rc;
+}
+
+void pt_plan_free(struct pt_plan *plan)
+{
+	free(plan->configs);
+	plan->configs = NULL;
+	plan->n = 0;
+}

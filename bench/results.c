@@ -1,0 +1,247 @@
+/*
+ * Results: merging the JSON that each configuration child streamed to us
+ * into one Google Benchmark document, and writing it so that a crash or a
+ * signal never leaves a truncated file: the output goes to a temporary file
+ * in the destination's directory (created before the run starts, so a bad
+ * path fails early), which is renamed over the destination only when
+ * complete.
+ */
+#include "results.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "gbw.h"
+#include "pt_config.h"
+
+const char *pt_git_commit(void);
+
+static void cpu_model(char *buf, size_t len)
+{
+	FILE *f = fopen("/proc/cpuinfo", "r");
+	char line[512];
+
+	snprintf(buf, len, "unknown");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		char *colon = strchr(line, ':');
+
+		if (!colon || strncmp(line, "model name", 10))
+			continue;
+		colon++;
+		while (*colon == ' ' || *colon == '\t')
+			colon++;
+		colon[strcspn(colon, "\n")] = '\0';
+		snprintf(buf, len, "%s", colon);
+		break;
+	}
+	fclose(f);
+}
+
+void pt_results_add_context(int argc, char **argv)
+{
+	char buf[1024];
+	struct utsname u;
+	size_t used = 0;
+
+	cpu_model(buf, sizeof(buf));
+	gb_add_context("cpu_model", buf);
+	snprintf(buf, sizeof(buf), "%ld", sysconf(_SC_NPROCESSORS_ONLN));
+	gb_add_context("online_cpus", buf);
+	if (uname(&u) == 0) {
+		snprintf(buf, sizeof(buf), "%s %s %s", u.sysname, u.release,
+			 u.machine);
+		gb_add_context("kernel", buf);
+	}
+	gb_add_context("compiler", PT_COMPILER);
+	gb_add_context("build_flags", PT_BUILD_FLAGS);
+	gb_add_context("libbenchmark_version", gb_library_version());
+	gb_add_context("procthread_version", PT_VERSION);
+	gb_add_context("procthread_git_commit", pt_git_commit());
+	snprintf(buf, sizeof(buf), "%d", PT_SCHEMA_VERSION);
+	gb_add_context("procthread_schema_version", buf);
+	buf[0] = '\0';
+	for (int i = 0; i < argc && used < sizeof(buf); i++)
+		used += (size_t)snprintf(buf + used, sizeof(buf) - used, "%s%s",
+					 i ? " " : "", argv[i]);
+	gb_add_context("procthread_command", buf);
+}
+
+json_t *pt_results_new(void)
+{
+	char *text = gb_context_json();
+	json_t *doc = NULL;
+
+	if (text)
+		doc = json_loads(text, 0, NULL);
+	free(text);
+	if (!doc)
+		doc = json_pack("{s:{}, s:[]}", "context", "benchmarks");
+	return doc;
+}
+
+int pt_results_merge(json_t *doc, const char *text, size_t len,
+		     size_t family_index, unsigned *errors)
+{
+	json_t *child = json_loadb(text, len, 0, NULL);
+	json_t *list, *all = json_object_get(doc, "benchmarks");
+	json_t *entry;
+	size_t i;
+	int n = 0;
+
+	*errors = 0;
+	list = child ? json_object_get(child, "benchmarks") : NULL;
+	if (!json_is_array(list)) {
+		json_decref(child);
+		return -EBADMSG;
+	}
+	json_array_foreach(list, i, entry)
+	{
+		if (!json_is_object(entry))
+			continue;
+		json_object_set_new(entry, "family_index",
+				    json_integer((json_int_t)family_index));
+		json_array_append(all, entry);
+		if (json_is_true(json_object_get(entry, "error_occurred")))
+			(*errors)++;
+		n++;
+	}
+	json_decref(child);
+	return n;
+}
+
+void pt_results_add_error(json_t *doc, const char *name, size_t family_index,
+			  const char *message)
+{
+	json_t *e = json_object();
+
+	json_object_set_new(e, "name", json_string(name));
+	json_object_set_new(e, "family_index",
+			    json_integer((json_int_t)family_index));
+	json_object_set_new(e, "per_family_instance_index", json_integer(0));
+	json_object_set_new(e, "run_name", json_string(name));
+	json_object_set_new(e, "run_type", json_string("iteration"));
+	json_object_set_new(e, "repetitions", json_integer(1));
+	json_object_set_new(e, "repetition_index", json_integer(0));
+	json_object_set_new(e, "threads", json_integer(1));
+	json_object_set_new(e, "error_occurred", json_true());
+	json_object_set_new(e, "error_message", json_string(message));
+	json_object_set_new(e, "iterations", json_integer(0));
+	json_object_set_new(e, "real_time", json_real(0));
+	json_object_set_new(e, "cpu_time", json_real(0));
+	json_object_set_new(e, "time_unit", json_string("us"));
+	json_array_append_new(json_object_get(doc, "benchmarks"), e);
+}
+
+void pt_results_mark_incomplete(json_t *doc, const char *why)
+{
+	json_t *ctx = json_object_get(doc, "context");
+
+	if (json_is_object(ctx))
+		json_object_set_new(ctx, "procthread_incomplete",
+				    json_string(why));
+}
+
+int pt_outfile_open(struct pt_outfile *of, const char *path)
+{
+	char *copy, *dir;
+	int rc = 0;
+
+	memset(of, 0, sizeof(*of));
+	of->fd = -1;
+	copy = strdup(path);
+	of->path = strdup(path);
+	if (!copy || !of->path) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	dir = dirname(copy);
+	if (asprintf(&of->tmp_path, "%s/.procthread-results.XXXXXX", dir) < 0) {
+		of->tmp_path = NULL;
+		rc = -ENOMEM;
+		goto out;
+	}
+	of->fd = mkostemp(of->tmp_path, O_CLOEXEC);
+	if (of->fd < 0) {
+		rc = -errno;
+		free(of->tmp_path);
+		of->tmp_path = NULL;
+		goto out;
+	}
+	/* The destination itself must not be a directory. */
+	if (access(path, F_OK) == 0) {
+		int probe = open(path, O_WRONLY | O_CLOEXEC);
+
+		if (probe < 0) {
+			rc = -errno;
+			goto out;
+		}
+		close(probe);
+	}
+out:
+	free(copy);
+	if (rc) {
+		pt_outfile_abort(of);
+		free(of->path);
+		of->path = NULL;
+	}
+	return rc;
+}
+
+int pt_outfile_commit(struct pt_outfile *of, json_t *doc)
+{
+	int rc = 0;
+
+	if (json_dumpfd(doc, of->fd,
+			JSON_INDENT(2) | JSON_REAL_PRECISION(17)) ||
+	    write(of->fd, "\n", 1) != 1) {
+		rc = errno ? -errno : -EIO;
+		goto out;
+	}
+	/* mkstemp made it 0600; give it the mode a plain create would. */
+	mode_t mask = umask(022);
+
+	umask(mask);
+	if (fsync(of->fd) || fchmod(of->fd, 0666 & ~mask)) {
+		rc = -errno;
+		goto out;
+	}
+	if (close(of->fd)) {
+		of->fd = -1;
+		rc = -errno;
+		goto out;
+	}
+	of->fd = -1;
+	if (rename(of->tmp_path, of->path)) {
+		rc = -errno;
+		goto out;
+	}
+	free(of->tmp_path);
+	of->tmp_path = NULL;
+out:
+	if (rc)
+		pt_outfile_abort(of);
+	free(of->path);
+	of->path = NULL;
+	return rc;
+}
+
+void pt_outfile_abort(struct pt_outfile *of)
+{
+	if (of->fd >= 0)
+		close(of->fd);
+	of->fd = -1;
+	if (of->tmp_path) {
+		unlink(of->tmp_path);
+		free(of->tmp_path);
+		of->tmp_path = NULL;
+	}
+}

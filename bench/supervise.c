@@ -1,0 +1,318 @@
+/*
+ * Supervision of configuration children.
+ *
+ * The design is simple: for each configuration the parent forks a child that
+ * becomes the leader of a new process group, so that the child and every
+ * worker it creates can be killed with one kill(-pgid). The child streams
+ * Google Benchmark's JSON through a pipe (opened as /dev/fd/N); the parent
+ * waits with ppoll() on that pipe and on a pidfd of the child, with the
+ * configuration's deadline as the timeout. SIGINT and SIGTERM stay blocked
+ * except inside ppoll(), so a signal is noticed exactly there; a second one
+ * kills the current child's group and exits at once. The parent is a child
+ * subreaper, so worker processes orphaned by a crashed child come back to us
+ * and are reaped.
+ *
+ * Invariant: when pt_supervise() returns, no process it started is alive or
+ * unreaped.
+ */
+#include "supervise.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "driver.h"
+#include "results.h"
+
+#define MAX_CHILD_OUTPUT (256u << 20)
+
+static volatile sig_atomic_t got_signal;
+static volatile sig_atomic_t current_pgid;
+static sigset_t run_mask; /* the mask inside ppoll: signals deliverable */
+
+static void on_signal(int sig)
+{
+	if (got_signal) {
+		/* Second signal: give up at once, but leave nothing behind. */
+		if (current_pgid > 0)
+			kill(-current_pgid, SIGKILL);
+		_exit(128 + sig);
+	}
+	got_signal = sig;
+}
+
+void pt_supervise_init(void)
+{
+	struct sigaction sa;
+	sigset_t block;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigprocmask(SIG_BLOCK, &block, &run_mask);
+	sigdelset(&run_mask, SIGINT);
+	sigdelset(&run_mask, SIGTERM);
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
+}
+
+static void describe_status(const siginfo_t *si, char *buf, size_t len)
+{
+	if (si->si_code == CLD_EXITED) {
+		snprintf(buf, len, "exited with status %d", si->si_status);
+	} else {
+		const char *abbrev = sigabbrev_np(si->si_status);
+
+		snprintf(buf, len, "crashed: killed by SIG%s (%s)%s",
+			 abbrev ? abbrev : "?", strsignal(si->si_status),
+			 si->si_status == SIGKILL
+			     ? "; an out-of-memory kill looks like this"
+			     : "");
+	}
+}
+
+/* Reaps orphans handed to us as subreaper (workers of a killed child). */
+static void reap_orphans(void)
+{
+	while (waitpid(-1, NULL, WNOHANG) > 0)
+		;
+}
+
+static void print_error_line(const struct pt_options *o, size_t width,
+			     const char *name, const char *msg)
+{
+	if (o->format == GB_FORMAT_CONSOLE)
+		printf("%-*s ERROR OCCURRED: '%s'\n", (int)width, name, msg);
+	else if (o->format == GB_FORMAT_CSV)
+		printf("\"%s\",,,,,,,,true,\"%s\"\n", name, msg);
+	fflush(stdout);
+}
+
+_Noreturn static void child_main(const struct pt_config *c,
+				 const struct pt_options *o, int fd,
+				 bool header, size_t width)
+{
+	struct sigaction sa;
+	sigset_t none;
+	char path[32];
+	struct pt_child_io io = {
+	    .json_path = path,
+	    .display = o->format,
+	    .print_header = header,
+	    .name_width = width,
+	};
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_DFL;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	prctl(PR_SET_CHILD_SUBREAPER, 0);
+	setpgid(0, 0);
+	if (o->format == GB_FORMAT_JSON) {
+		int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+
+		if (null >= 0)
+			dup2(null, STDOUT_FILENO);
+	}
+	snprintf(path, sizeof(path), "/dev/fd/%d", fd);
+	_exit(pt_run_config(c, &io));
+}
+
+struct child_run {
+	pid_t pid;
+	int pipe_fd;
+	int pidfd;
+	char *buf;
+	size_t len, cap;
+	bool eof, exited, timed_out;
+};
+
+/* Reads what the pipe has; false on EOF or error. */
+static bool drain(struct child_run *r)
+{
+	for (;;) {
+		ssize_t n;
+
+		if (r->cap - r->len < 65536) {
+			size_t ncap = r->cap ? r->cap * 2 : 1 << 17;
+			char *nb;
+
+			if (ncap > MAX_CHILD_OUTPUT)
+				return false;
+			nb = realloc(r->buf, ncap);
+			if (!nb)
+				return false;
+			r->buf = nb;
+			r->cap = ncap;
+		}
+		n = read(r->pipe_fd, r->buf + r->len, r->cap - r->len - 1);
+		if (n > 0) {
+			r->len += (size_t)n;
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			return true;
+		return false; /* EOF or error */
+	}
+}
+
+/* Waits for the child to finish, the deadline to pass or a signal. */
+static void watch(struct child_run *r, double timeout)
+{
+	double deadline = pt_now() + timeout;
+
+	while (!(r->eof && r->exited) && !got_signal) {
+		struct pollfd fds[2] = {
+		    {.fd = r->eof ? -1 : r->pipe_fd, .events = POLLIN},
+		    {.fd = r->exited ? -1 : r->pidfd, .events = POLLIN},
+		};
+		double left = deadline - pt_now();
+		struct timespec ts;
+		int n;
+
+		if (left <= 0) {
+			r->timed_out = true;
+			return;
+		}
+		/* Without a pidfd, look at the child every 50 ms. */
+		if (r->pidfd < 0 && left > 0.05)
+			left = 0.05;
+		ts.tv_sec = (time_t)left;
+		ts.tv_nsec = (long)((left - (double)ts.tv_sec) * 1e9);
+		n = ppoll(fds, 2, &ts, &run_mask);
+		if (n < 0 && errno != EINTR)
+			return;
+		if (n > 0 && (fds[0].revents & (POLLIN | POLLHUP | POLLERR)))
+			r->eof = !drain(r);
+		if ((n > 0 && fds[1].revents) ||
+		    (r->pidfd < 0 &&
+		     waitid(P_PID, (id_t)r->pid, &(siginfo_t){0},
+			    WEXITED | WNOHANG | WNOWAIT) == 0)) {
+			r->exited = true;
+			/* A worker that outlived the child would hold the
+			 * pipe open: clear the group, then read the rest. */
+			kill(-r->pid, SIGKILL);
+			while (!r->eof)
+				r->eof = !drain(r);
+		}
+	}
+}
+
+/*
+ * Runs configuration i; returns the entries merged, or -1 when it was
+ * recorded as an error (by us, or by the child through Google Benchmark).
+ */
+static int run_one(const struct pt_options *o, const struct pt_plan *plan,
+		   size_t i, bool header, json_t *doc)
+{
+	unsigned errors = 0;
+	const struct pt_config *c = &plan->configs[i];
+	struct child_run r = {.pidfd = -1};
+	char full_name[PT_NAME_MAX + 32], msg[256];
+	int fds[2], merged = -1;
+	siginfo_t si;
+
+	snprintf(full_name, sizeof(full_name), "%s%s", c->name, PT_NAME_SUFFIX);
+	if (pipe2(fds, O_CLOEXEC)) {
+		snprintf(msg, sizeof(msg), "pipe: %s", strerror(errno));
+		goto error;
+	}
+	fflush(NULL);
+	r.pid = fork();
+	if (r.pid < 0) {
+		snprintf(msg, sizeof(msg), "fork: %s", strerror(errno));
+		close(fds[0]);
+		close(fds[1]);
+		goto error;
+	}
+	if (r.pid == 0) {
+		close(fds[0]);
+		child_main(c, o, fds[1], header, plan->name_width);
+	}
+	setpgid(r.pid, r.pid); /* also done by the child: no race either way */
+	current_pgid = r.pid;
+	close(fds[1]);
+	r.pipe_fd = fds[0];
+	fcntl(r.pipe_fd, F_SETFL, O_NONBLOCK);
+	r.pidfd = (int)syscall(SYS_pidfd_open, r.pid, 0);
+
+	watch(&r, o->timeout);
+	if (r.timed_out || got_signal)
+		kill(-r.pid, SIGKILL);
+	memset(&si, 0, sizeof(si));
+	while (waitid(P_PID, (id_t)r.pid, &si, WEXITED) < 0 && errno == EINTR)
+		;
+	kill(-r.pid, SIGKILL); /* stray workers, if any */
+	current_pgid = 0;
+	reap_orphans();
+	if (!r.eof)
+		drain(&r);
+
+	if (got_signal) {
+		merged = 0;
+		goto out;
+	}
+	if (r.timed_out) {
+		snprintf(msg, sizeof(msg), "timed out after %g s (--timeout)",
+			 o->timeout);
+	} else if (si.si_code != CLD_EXITED || si.si_status != 0) {
+		describe_status(&si, msg, sizeof(msg));
+	} else {
+		merged = pt_results_merge(doc, r.buf ? r.buf : "", r.len, i,
+					  &errors);
+		if (merged >= 0) {
+			if (errors)
+				merged = -1;
+			goto out;
+		}
+		snprintf(msg, sizeof(msg),
+			 "the configuration produced no valid results");
+	}
+error:
+	pt_results_add_error(doc, full_name, i, msg);
+	print_error_line(o, plan->name_width, full_name, msg);
+	merged = -1;
+out:
+	if (r.pidfd >= 0)
+		close(r.pidfd);
+	if (r.pipe_fd > 0)
+		close(r.pipe_fd);
+	free(r.buf);
+	return merged;
+}
+
+void pt_supervise(const struct pt_options *o, const struct pt_plan *plan,
+		  json_t *doc, struct pt_summary *sum)
+{
+	bool header_done = false;
+
+	memset(sum, 0, sizeof(*sum));
+	for (size_t i = 0; i < plan->n && !got_signal; i++) {
+		int n = run_one(o, plan, i, !header_done, doc);
+
+		/* Google Benchmark printed the header with the first
+		 * entries, whether they are errors or not. */
+		header_done |= n != 0;
+		if (n > 0)
+			sum->ran++;
+		else if (n < 0)
+			sum->failed++;
+	}
+	sum->interrupted = got_signal;
+}

@@ -1,0 +1,218 @@
+/*
+ * The dispatch core shared by the thread pool and the process pool, and the
+ * small helpers the executors share (internal to runners/).
+ *
+ * The design is simple: one job control block (struct pt_control) holds
+ * everything workers and the caller exchange. It contains no pointer to
+ * itself and no lock, so it works the same in private memory (thread pool)
+ * and in an anonymous MAP_SHARED mapping made before fork (process pool): both
+ * pools run exactly this scheduling code, and what a comparison measures is
+ * process vs thread, not two queue designs. The only difference is the futex
+ * flag: FUTEX_PRIVATE_FLAG for threads, shared futexes for processes.
+ *
+ * A job's life: the caller writes the job fields while every worker is idle,
+ * then bumps job_ready_futex (the generation). Workers see the new generation
+ * (spinning or woken by a futex), claim tasks with one atomic per chunk on
+ * next_task (static schedules need none), write task i's checksum to
+ * results[i], then check in on workers_done. The worker that makes the count
+ * reach W bumps job_done_futex, on which the caller waits. Futex wakes are
+ * only issued when a sleeper is registered, so the fast path has no syscall.
+ *
+ * Invariant: the caller writes the job fields and resets the counters only
+ * while every live worker has checked in for the previous generation; that is
+ * what makes plain (non-atomic) job fields safe to read in workers.
+ */
+#ifndef PT_CORE_H
+#define PT_CORE_H
+
+#include "executor.h"
+
+#include <stdalign.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* Cache-line padding: 128 bytes covers adjacent-line prefetch on x86. */
+#define PT_CACHE_LINE 128
+
+/* current_task of a worker that is not running a task. */
+#define PT_NO_TASK UINT64_MAX
+
+/*
+ * One per worker, each on its own cache lines, written only by its worker
+ * (and by the caller while that worker does not exist: before it is created,
+ * after it died).
+ */
+struct pt_slot {
+	/* Task being run, or PT_NO_TASK; relaxed: read only to name the task
+	 * of a dead worker, after it is reaped. */
+	alignas(PT_CACHE_LINE) _Atomic uint64_t current_task;
+	/* Tasks this worker completed since it was created; relaxed. */
+	_Atomic uint64_t tasks_done;
+	/* Last generation this worker has finished (checked in for). A new
+	 * worker starts from the value the caller leaves here, so it waits for
+	 * the next job, not the current one. seq_cst store by the worker,
+	 * paired with the caller's seq_cst store of job_failed. */
+	_Atomic uint32_t finished_generation;
+};
+
+struct pt_control {
+	/*
+	 * Read-only after pt_control_init.
+	 */
+	unsigned workers;
+	enum ex_schedule schedule;
+	uint64_t chunk; /* the schedule's chunk after defaults (static: 0) */
+	enum ex_wait wait;
+	int futex_flags;	   /* FUTEX_PRIVATE_FLAG, or 0 when shared */
+	unsigned yield_every;	   /* spin rounds between sched_yield() calls */
+	uint64_t results_capacity; /* slots in shared_results */
+	uint64_t *shared_results;  /* results array behind the slots, or NULL */
+
+	/*
+	 * The job. Written by the caller only while every live worker is idle
+	 * (see the file invariant), published by the seq_cst store to
+	 * job_ready_futex, read by workers after their acquire load of it.
+	 */
+	alignas(PT_CACHE_LINE) ex_task_fn fn;
+	void *arg;
+	uint64_t ntasks;
+	uint64_t *results; /* job->results (threads) or shared_results */
+
+	/*
+	 * Job-ready line: written once per job by the caller, read by spinning
+	 * workers. job_ready_futex is the generation (also the futex word);
+	 * ready_sleepers counts workers inside (or about to enter) FUTEX_WAIT
+	 * on it. Dekker pair: the caller stores job_ready_futex then loads
+	 * ready_sleepers; a worker increments ready_sleepers then loads (in the
+	 * kernel) job_ready_futex, all seq_cst, so no wake is lost.
+	 */
+	alignas(PT_CACHE_LINE) _Atomic uint32_t job_ready_futex;
+	_Atomic uint32_t ready_sleepers;
+	_Atomic uint32_t shutdown; /* set before a final generation bump */
+
+	/*
+	 * Next unclaimed task (dynamic, guided). Reset by the caller before
+	 * posting; set to PT_CANCELLED when a job fails so claims stop.
+	 * Relaxed: it orders nothing, the job fields are published by
+	 * job_ready_futex.
+	 */
+	alignas(PT_CACHE_LINE) _Atomic uint64_t next_task;
+
+	/*
+	 * Completion line. workers_done counts check-ins for the current job
+	 * (acq_rel RMW: results written before it are visible to the caller's
+	 * acquire load). workers_running counts started workers. Whoever makes
+	 * a count the caller waits for reach its target bumps job_done_futex
+	 * and wakes it if done_sleepers says the caller may sleep (same Dekker
+	 * pair as above). child_event is set by the process pool's SIGCHLD
+	 * handler, which also bumps job_done_futex. job_failed makes every
+	 * check-in wake the caller, which then counts per-slot
+	 * finished_generation instead.
+	 */
+	alignas(PT_CACHE_LINE) _Atomic uint32_t workers_done;
+	_Atomic uint32_t job_done_futex;
+	_Atomic uint32_t done_sleepers;
+	_Atomic uint32_t workers_running;
+	_Atomic uint32_t child_event;
+	_Atomic uint32_t job_failed;
+
+	struct pt_slot slots[]; /* workers entries, then shared_results */
+};
+
+#define PT_CANCELLED (UINT64_MAX / 2)
+
+/* Bytes of a control block for W workers and result_slots shared results. */
+size_t pt_control_size(unsigned workers, uint64_t result_slots);
+
+/*
+ * Initialises a zeroed block of pt_control_size() bytes, 128-byte aligned.
+ * shared: the block is in a MAP_SHARED mapping used by several processes.
+ */
+void pt_control_init(struct pt_control *ctl, const struct ex_config *config,
+		     uint64_t result_slots, bool shared);
+
+/*
+ * The worker side: announces the worker as running, then runs every job
+ * posted after slots[worker].finished_generation until shutdown. Returns
+ * on shutdown only.
+ */
+void pt_worker_loop(struct pt_control *ctl, unsigned worker);
+
+/* Posts a job (every live worker must be idle); returns its generation. */
+uint32_t pt_post_job(struct pt_control *ctl, ex_task_fn fn, void *arg,
+		     uint64_t ntasks, uint64_t *results);
+
+/*
+ * Waits, per the wait policy, until *counter >= target (a counter in the
+ * completion line: workers_done or workers_running). Returns 0, or -ECHILD
+ * as soon as child_event is set (the caller then looks at its children).
+ */
+int pt_wait_count(struct pt_control *ctl, _Atomic uint32_t *counter,
+		  uint32_t target);
+
+/* Waits for the job to complete: every worker checked in, or -ECHILD. */
+static inline int pt_wait_job(struct pt_control *ctl)
+{
+	return pt_wait_count(ctl, &ctl->workers_done, ctl->workers);
+}
+
+/*
+ * Failure path: stops further claims and makes every later check-in wake
+ * the caller, who then tracks check-ins per slot with pt_slot_finished().
+ */
+void pt_fail_job(struct pt_control *ctl);
+
+/* Reads the done word, to sleep on with pt_sleep_until_done_changes(). */
+uint32_t pt_done_word(struct pt_control *ctl);
+
+/* Sleeps (futex, no spin) until job_done_futex differs from seen. */
+void pt_sleep_until_done_changes(struct pt_control *ctl, uint32_t seen);
+
+/* Whether worker w has checked in for generation (seq_cst). */
+bool pt_slot_finished(struct pt_control *ctl, unsigned w, uint32_t generation);
+
+/* Async-signal-safe: records a child event and wakes the waiting caller. */
+void pt_note_child_event(struct pt_control *ctl);
+
+/* Asks every worker to leave pt_worker_loop and wakes them all. */
+void pt_shutdown(struct pt_control *ctl);
+
+/*
+ * Helpers for the process executors.
+ */
+
+/* "killed by SIGSEGV" or "exited with status 3", from a waitpid status. */
+void pt_describe_status(int status, char *buf, size_t len);
+
+/* Whether a waitpid status is a clean exit (status 0). */
+bool pt_status_clean(int status);
+
+/* pidfd_open(2) through syscall(2); -1 and errno on failure. */
+int pt_pidfd_open(pid_t pid);
+
+/*
+ * In a freshly forked child: dies with the parent (PR_SET_PDEATHSIG) and
+ * closes the race where the parent died before the prctl. Also resets
+ * SIGCHLD to its default, since the parent's handler is not for the child.
+ */
+void pt_child_setup(pid_t parent);
+
+/*
+ * Reaps child pid, waiting up to timeout_ms for it to exit, then kills it
+ * with SIGKILL. Returns 0 and *status, or a negative errno code.
+ */
+int pt_reap_child(pid_t pid, int timeout_ms, int *status);
+
+/*
+ * Executor descriptors, listed in registry.c's ex_all[].
+ */
+extern const struct executor_ops ex_serial;
+extern const struct executor_ops ex_thread_pool;
+extern const struct executor_ops ex_process_pool;
+extern const struct executor_ops ex_thread_per_task;
+extern const struct executor_ops ex_process_per_task;
+
+#endif

@@ -1,0 +1,91 @@
+/*
+ * Executors: the ways of running a job of N independent tasks on W workers.
+ *
+ * Each file in runners/ exports one const struct executor_ops; registry.c lists
+ * them in one NULL-terminated table. An executor is started once (workers are
+ * created, and that cost is timed apart from jobs), then maps any number of
+ * jobs, then is stopped (every worker is joined or reaped).
+ *
+ * Invariant, whatever the executor and schedule: map() runs every task of the
+ * job exactly once and stores task i's checksum in job->results[i], so results
+ * are in task order. When map() returns 0 every slot is filled. When a task
+ * cannot complete (a worker died), map() returns a negative errno code and
+ * ex_error() says which task failed and why.
+ *
+ * Process executors rely on fork(): job->fn and job->arg, and everything arg
+ * points to, must exist before start() so that workers inherit them. Results
+ * cross back to the caller's job->results whatever the executor.
+ */
+#ifndef PT_EXECUTOR_H
+#define PT_EXECUTOR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum ex_schedule { EX_SCHED_STATIC, EX_SCHED_DYNAMIC, EX_SCHED_GUIDED };
+
+/*
+ * How idle workers and the waiting caller wait (as OMP_WAIT_POLICY): spin
+ * only, sleep in the kernel at once (futex), or spin for a bounded time and
+ * then sleep (the default).
+ */
+enum ex_wait { EX_WAIT_ADAPTIVE, EX_WAIT_SPIN, EX_WAIT_BLOCK };
+
+typedef uint64_t (*ex_task_fn)(void *arg, uint64_t index, unsigned worker);
+
+struct ex_config {
+	unsigned workers;	   /* >= 1; ignored by serial */
+	enum ex_schedule schedule; /* pools only */
+	uint64_t chunk;		   /* 0 = the schedule's default */
+	uint64_t max_tasks;	   /* largest ntasks any job will have */
+	enum ex_wait wait;
+};
+
+struct ex_job {
+	ex_task_fn fn;
+	void *arg;
+	uint64_t ntasks;   /* may be 0 */
+	uint64_t *results; /* ntasks slots, caller's private memory */
+};
+
+/* Every executor instance begins with this header. */
+struct executor {
+	const struct executor_ops *ops;
+	struct ex_config config;
+	char error[256]; /* set when map() or start() fails */
+};
+
+struct executor_ops {
+	const char *name;
+	const char *alias;   /* another accepted name, or NULL */
+	const char *summary; /* one line for --list */
+	bool uses_workers;   /* false: runs in the calling thread (serial) */
+	bool uses_schedule;  /* false: --schedule and --chunk do not apply */
+	bool processes;	     /* workers are processes (isolated memory) */
+
+	/* Returns 0 and *out, or a negative errno code (then *out is NULL). */
+	int (*start)(const struct ex_config *config, struct executor **out,
+		     char *err, size_t errlen);
+	int (*map)(struct executor *ex, const struct ex_job *job);
+	void (*stop)(struct executor *ex); /* joins/reaps all; frees ex */
+
+	const char *unavailable; /* NULL, or why this build cannot run it */
+};
+
+extern const struct executor_ops *const ex_all[];
+
+/* By name or alias; NULL if none. */
+const struct executor_ops *ex_find(const char *name);
+
+const char *ex_schedule_name(enum ex_schedule schedule);
+int ex_schedule_parse(const char *text, enum ex_schedule *out);
+const char *ex_wait_name(enum ex_wait wait);
+int ex_wait_parse(const char *text, enum ex_wait *out);
+
+static inline const char *ex_error(const struct executor *ex)
+{
+	return ex->error;
+}
+
+#endif

@@ -1,0 +1,87 @@
+/*
+ * The executor registry: one explicit, NULL-terminated table of every
+ * executor (no self-registration, which static libraries would silently
+ * drop), lookup by name or alias, and the names of schedules and wait
+ * policies as the command line spells them.
+ */
+#include "core.h"
+
+#include <errno.h>
+#include <string.h>
+
+const struct executor_ops *const ex_all[] = {
+    &ex_serial,		 &ex_thread_pool,      &ex_process_pool,
+    &ex_thread_per_task, &ex_process_per_task, NULL,
+};
+
+static const char *const schedule_names[] = {
+    [EX_SCHED_STATIC] = "static",
+    [EX_SCHED_DYNAMIC] = "dynamic",
+    [EX_SCHED_GUIDED] = "guided",
+};
+
+static const char *const wait_names[] = {
+    [EX_WAIT_ADAPTIVE] = "adaptive",
+    [EX_WAIT_SPIN] = "spin",
+    [EX_WAIT_BLOCK] = "block",
+};
+
+#define COUNT_OF(array) (sizeof(array) / sizeof((array)[0]))
+
+const struct executor_ops *ex_find(const char *name)
+{
+	if (!name)
+		return NULL;
+	for (size_t i = 0; ex_all[i]; i++) {
+		if (strcmp(ex_all[i]->name, name) == 0 ||
+		    (ex_all[i]->alias && strcmp(ex_all[i]->alias, name) == 0))
+			return ex_all[i];
+	}
+	return NULL;
+}
+
+/* Index of text in names, or -1; shared by both parsers. */
+static int find_name(const char *const *names, size_t count, const char *text)
+{
+	if (!text)
+		return -1;
+	for (size_t i = 0; i < count; i++) {
+		if (strcmp(names[i], text) == 0)
+			return (int)i;
+	}
+	return -1;
+}
+
+const char *ex_schedule_name(enum ex_schedule schedule)
+{
+	if ((size_t)schedule >= COUNT_OF(schedule_names))
+		return "unknown";
+	return schedule_names[schedule];
+}
+
+int ex_schedule_parse(const char *text, enum ex_schedule *out)
+{
+	int index = find_name(schedule_names, COUNT_OF(schedule_names), text);
+
+	if (index < 0)
+		return -EINVAL;
+	*out = (enum ex_schedule)index;
+	return 0;
+}
+
+const char *ex_wait_name(enum ex_wait wait)
+{
+	if ((size_t)wait >= COUNT_OF(wait_names))
+		return "unknown";
+	return wait_names[wait];
+}
+
+int ex_wait_parse(const char *text, enum ex_wait *out)
+{
+	int index = find_name(wait_names, COUNT_OF(wait_names), text);
+
+	if (index < 0)
+		return -EINVAL;
+	*out = (enum ex_wait)index;
+	return 0;
+}

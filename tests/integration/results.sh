@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# The results: Google Benchmark's JSON schema with our context keys and
+# counters, names that pair across runs, every output format, repetitions
+# and filters passed through, and Google Benchmark's own compare.py reading
+# two of our files.
+. "$(dirname "$0")/lib.sh"
+
+quick=(--min-time=0.01 --tasks=40 --param work=2000)
+a=$WORK/a.json
+b=$WORK/b.json
+
+"$BENCH" --workload=cpu-hash --executor=serial,thread-pool,pool --workers=1,2 \
+  "${quick[@]}" --out="$a" >"$WORK/console.txt" 2>"$WORK/stderr.txt"
+check "run exits 0" [ $? -eq 0 ]
+check "results file is JSON" jq -e . "$a" >/dev/null
+
+for key in cpu_model online_cpus kernel compiler build_flags libbenchmark_version \
+  procthread_version procthread_git_commit procthread_schema_version procthread_command \
+  num_cpus mhz_per_cpu host_name executable library_build_type; do
+  check "context has $key" jq -e --arg k "$key" '.context | has($k)' "$a" >/dev/null
+done
+
+names=$(jq -r '.benchmarks[].name' "$a")
+for n in cpu-hash/serial/workers:1/tasks:40/work:2000/manual_time \
+  cpu-hash/thread-pool/workers:1/tasks:40/work:2000/manual_time \
+  cpu-hash/thread-pool/workers:2/tasks:40/work:2000/manual_time \
+  cpu-hash/process-pool/workers:1/tasks:40/work:2000/manual_time \
+  cpu-hash/process-pool/workers:2/tasks:40/work:2000/manual_time; do
+  check "entry $n" grep -qx "$n" <<<"$names"
+done
+check "five entries" [ "$(jq '.benchmarks | length' "$a")" -eq 5 ]
+check "serial runs once whatever --workers says" \
+  [ "$(grep -c /serial/ <<<"$names")" -eq 1 ]
+
+fields='["name","family_index","per_family_instance_index","run_name","run_type",
+  "repetitions","repetition_index","threads","iterations","real_time","cpu_time",
+  "time_unit","items_per_second","workers","tasks","create_s","create_per_worker_s","stop_s"]'
+check "every entry has Google Benchmark's fields and our counters" \
+  jq -e --argjson f "$fields" 'all(.benchmarks[]; . as $e | all($f[]; . as $k | $e | has($k)))' "$a"
+check "no entry has an error" jq -e 'all(.benchmarks[]; .error_occurred != true)' "$a"
+check "times are positive" jq -e 'all(.benchmarks[]; .real_time > 0 and .iterations > 0)' "$a"
+check "items_per_second = tasks / time" jq -e 'all(.benchmarks[];
+  (.items_per_second * .real_time * 1e-6 / .tasks) as $r | $r > 0.99 and $r < 1.01)' "$a"
+check "workers counter matches the name" jq -e 'all(.benchmarks[];
+  (.name | capture("workers:(?<w>[0-9]+)").w | tonumber) == .workers)' "$a"
+check "family_index numbers the configurations" \
+  jq -e '[.benchmarks[].family_index] == [0,1,2,3,4]' "$a"
+check "console output has the header once" [ "$(grep -c '^Benchmark' "$WORK/console.txt")" -eq 1 ]
+check "console output has a line per configuration" \
+  [ "$(grep -c '/manual_time' "$WORK/console.txt")" -eq 5 ]
+
+"$BENCH" --workload=cpu-hash --executor=serial,thread-pool,pool --workers=1,2 \
+  "${quick[@]}" --out="$b" >/dev/null 2>&1
+compare=/usr/share/benchmark/compare.py
+if [ -f "$compare" ]; then
+  /usr/bin/python3 "$compare" benchmarks "$a" "$b" >"$WORK/compare.txt" 2>&1
+  check "compare.py accepts our files" [ $? -eq 0 ]
+  check "compare.py pairs every entry" \
+    [ "$(grep -c 'cpu-hash/' "$WORK/compare.txt")" -ge 5 ]
+else
+  echo "compare.py not installed (libbenchmark-tools)" >&2
+  check "compare.py is installed" false
+fi
+
+json=$("$BENCH" --workload=cpu-hash --executor=serial "${quick[@]}" --format=json 2>/dev/null)
+check "--format=json prints one document" jq -e '.benchmarks | length == 1' <<<"$json"
+
+csv=$("$BENCH" --workload=cpu-hash --executor=serial,pool --workers=1,2 "${quick[@]}" --format=csv 2>/dev/null)
+check "--format=csv prints one header" [ "$(grep -c '^name,' <<<"$csv")" -eq 1 ]
+check "--format=csv prints a row per configuration" [ "$(grep -c '^"cpu-hash/' <<<"$csv")" -eq 3 ]
+
+"$BENCH" --workload=cpu-hash --executor=pool --workers=2 "${quick[@]}" --repetitions=3 \
+  --out="$WORK/rep.json" >/dev/null 2>&1
+for agg in mean median stddev cv; do
+  check "--repetitions gives the $agg aggregate" \
+    jq -e --arg a "$agg" 'any(.benchmarks[]; .aggregate_name == $a)' "$WORK/rep.json"
+done
+check "--repetitions gives 3 iteration entries" \
+  [ "$(jq '[.benchmarks[] | select(.run_type == "iteration")] | length' "$WORK/rep.json")" -eq 3 ]
+
+"$BENCH" --workload=cpu-hash --executor=serial,pool --workers=2 "${quick[@]}" \
+  --benchmark_filter=process-pool --out="$WORK/filter.json" >/dev/null 2>&1
+check "--benchmark_filter passes through" \
+  jq -e '[.benchmarks[].name] == ["cpu-hash/process-pool/workers:2/tasks:40/work:2000/manual_time"]' \
+  "$WORK/filter.json"
+
+"$BENCH" --workload=cpu-hash --executor=pool --workers=2 "${quick[@]}" --param work=1000,3000 \
+  --schedule=static --chunk=4 --out="$WORK/sweep.json" >/dev/null 2>&1
+check "a --param list sweeps, non-default settings are in the names" \
+  jq -e '[.benchmarks[].name] == [
+    "cpu-hash/process-pool/workers:2/tasks:40/work:1000/schedule:static/chunk:4/manual_time",
+    "cpu-hash/process-pool/workers:2/tasks:40/work:3000/schedule:static/chunk:4/manual_time"]' \
+  "$WORK/sweep.json"
+
+# Every workload under every executor, tiny: each verified against serial.
+"$BENCH" --workload=cpu-hash,cpu-float,mem-stream,io-sleep,io-file --executor=all --workers=1,3 \
+  --min-time=0.001 --tasks=9 --param cpu-hash.work=100 --param io-sleep.sleep=100us \
+  --param io-file.size=4KiB --param mem-stream.size=4KiB --param cpu-float.width=16 \
+  --out="$WORK/all.json" >/dev/null 2>&1
+check "all workloads x all executors: exit 0" [ $? -eq 0 ]
+check "all workloads x all executors: 45 entries, none failed" \
+  jq -e '(.benchmarks | length) == 45 and all(.benchmarks[]; .error_occurred != true)' "$WORK/all.json"
+check "oversubscribed runs are labelled" \
+  jq -e 'any(.benchmarks[]; .label == "oversubscribed")' "$WORK/all.json"
+check "no process left" no_bench_processes
+check "no temp file left" tmp_is_clean
+finish

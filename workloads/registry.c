@@ -1,0 +1,44 @@
+/*
+ * The workload registry: one explicit, NULL-terminated table.
+ *
+ * The design is simple: every kernel file exports one const descriptor and
+ * this table names each of them, in --list order. An explicit table rather
+ * than constructor self-registration, because the linker drops objects of a
+ * static library that nothing references, and an entry would vanish without
+ * a word. Adding a workload is one file plus one line here.
+ */
+#include <string.h>
+
+#include "wl_kernels.h"
+
+const struct workload *const wl_all[] = {
+    &wl_cpu_hash, &wl_cpu_float, &wl_mem_stream, &wl_io_sleep,
+    &wl_io_file,  &wl_fault,	 NULL,
+};
+
+const struct workload *wl_find(const char *name)
+{
+	for (unsigned i = 0; name && wl_all[i]; i++)
+		if (strcmp(wl_all[i]->name, name) == 0)
+			return wl_all[i];
+	return NULL;
+}
+
+const char *wl_kind_name(enum wl_kind kind)
+{
+	switch (kind) {
+	case WL_CPU:
+		return "cpu";
+	case WL_MEMORY:
+		return "memory";
+	case WL_IO:
+		return "io";
+	case WL_IPC:
+		return "ipc";
+	case WL_CONTENTION:
+		return "contention";
+	case WL_FAULT:
+		return "fault";
+	}
+	return "unknown";
+}

@@ -1,0 +1,131 @@
+/*
+ * Workload kernels: the work a task does, and nothing about parallelism.
+ *
+ * The design is simple: each file in workloads/ exports one const struct
+ * workload, and registry.c lists them all in one NULL-terminated table. A
+ * workload has a table of numeric parameters (defaults, ranges, units, help),
+ * a setup hook that runs in the parent before any worker exists (so input data
+ * is inherited by forked workers and shared by threads), a run_task hook that
+ * does one task and returns a 64-bit checksum, and a teardown hook.
+ *
+ * Invariant: run_task(state, i, w) returns the same checksum for the same
+ * parameters and index i, whatever the worker w, the executor or the order in
+ * which tasks run. The driver relies on that to verify that every task ran
+ * exactly once, on its input, and that its result landed in slot i. The kernel
+ * never forks, spawns, pins, times or waits for other tasks.
+ */
+#ifndef PT_WORKLOAD_H
+#define PT_WORKLOAD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum wl_kind { WL_CPU, WL_MEMORY, WL_IO, WL_IPC, WL_CONTENTION, WL_FAULT };
+
+/* How a parameter value is written on the command line. */
+enum wl_unit {
+	WL_UNIT_COUNT,	 /* plain number; k, M, G suffixes (powers of 1000) */
+	WL_UNIT_BYTES,	 /* bytes; K/KiB, M/MiB, G/GiB suffixes (powers of 1024)
+			  */
+	WL_UNIT_SECONDS, /* seconds; ns, us, ms, s suffixes; stored in seconds
+			  */
+	WL_UNIT_RATIO,	 /* a plain real number, e.g. a fraction 0..1 */
+	WL_UNIT_CHOICE,	 /* one of .choices; stored as its index */
+};
+
+struct wl_param {
+	const char *name;
+	const char *help;
+	enum wl_unit unit;
+	double def; /* default value (index for WL_UNIT_CHOICE) */
+	double min; /* inclusive bounds, checked by wl_param_parse */
+	double max;
+	bool integer;		    /* value must be a whole number */
+	const char *const *choices; /* WL_UNIT_CHOICE: NULL-terminated names */
+};
+
+#define WL_MAX_PARAMS 8
+
+/*
+ * Result of the optional expected hook: the checksum task i must return, or
+ * the statement that task i is designed to fail (the fault workload).
+ */
+enum wl_expect { WL_EXPECT_SUM, WL_EXPECT_FAILURE };
+
+struct workload {
+	const char *name;    /* lower-case, dash-separated, unique */
+	const char *summary; /* one line for --list */
+	enum wl_kind kind;
+	const struct wl_param
+	    *params;		/* terminated by an entry with name NULL */
+	uint64_t default_tasks; /* tasks per job when --tasks is not given */
+
+	/*
+	 * Runs once in the parent before workers exist. params has one value
+	 * per entry of .params, already range-checked. Returns 0 or a negative
+	 * errno code and then writes a one-line reason (no "bench:" prefix) to
+	 * err.
+	 */
+	int (*setup)(const double *params, uint64_t ntasks, void **state,
+		     char *err, size_t errlen);
+
+	/* The kernel: one task. worker is 0..W-1, the executor's slot number.
+	 */
+	uint64_t (*run_task)(void *state, uint64_t index, unsigned worker);
+
+	/*
+	 * Optional. When the checksum of task i is cheap to know without
+	 * running the task (sleeps, faults), say so here; otherwise the driver
+	 * runs every task once in the calling thread to learn the reference
+	 * checksums.
+	 */
+	enum wl_expect (*expected)(void *state, uint64_t index, uint64_t *sum);
+
+	void (*teardown)(void *state); /* may be NULL */
+
+	/* NULL when usable; otherwise why this build cannot run it. */
+	const char *unavailable;
+};
+
+/* The registry: NULL-terminated, in --list order. */
+extern const struct workload *const wl_all[];
+
+const struct workload *wl_find(const char *name);
+const char *wl_kind_name(enum wl_kind kind);
+
+/* Number of entries in w->params. */
+unsigned wl_param_count(const struct workload *w);
+
+/* Index of parameter name in w->params, or -1. */
+int wl_param_index(const struct workload *w, const char *name);
+
+/* Fills values[] with every parameter's default. */
+void wl_param_defaults(const struct workload *w, double *values);
+
+/*
+ * Parses text as a value of parameter p (units, suffixes, choices, range).
+ * Returns 0, or -EINVAL / -ERANGE and a one-line reason in err.
+ */
+int wl_param_parse(const struct wl_param *p, const char *text, double *value,
+		   char *err, size_t errlen);
+
+/*
+ * Formats value the way a user would write it ("64KiB", "1ms", "segv"),
+ * such that wl_param_parse reads it back to the same value.
+ */
+void wl_param_format(const struct wl_param *p, double value, char *buf,
+		     size_t buflen);
+
+/* 64-bit mixing function used by kernels to build checksums. */
+static inline uint64_t wl_mix64(uint64_t x)
+{
+	x ^= x >> 30;
+	x *= 0xbf58476d1ce4e5b9ULL;
+	x ^= x >> 27;
+	x *= 0x94d049bb133111ebULL;
+	x ^= x >> 31;
+	return x;
+}
+
+#endif
