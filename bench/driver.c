@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -63,6 +64,61 @@ static int verify(const struct child_ctx *x, char *msg, size_t len)
 	return 0;
 }
 
+/*
+ * CPU and scheduler accounting of this process, every thread of it (also
+ * those that have exited: thread-per-task), and every child it has reaped
+ * (process-pool workers once stop() has reaped them, process-per-task
+ * children as each ends). Taken before start() and after stop(), so it
+ * covers every worker's whole life, the caller's waiting and verification
+ * included; Google Benchmark's own CPU timer sees only the calling thread.
+ */
+struct usage {
+	double user, sys;
+	double vol_ctxsw, invol_ctxsw, minflt, majflt;
+};
+
+static double tv_seconds(struct timeval tv)
+{
+	return (double)tv.tv_sec + (double)tv.tv_usec * 1e-6;
+}
+
+static void usage_now(struct usage *u)
+{
+	struct rusage self, children;
+
+	getrusage(RUSAGE_SELF, &self);
+	getrusage(RUSAGE_CHILDREN, &children);
+	u->user = tv_seconds(self.ru_utime) + tv_seconds(children.ru_utime);
+	u->sys = tv_seconds(self.ru_stime) + tv_seconds(children.ru_stime);
+	u->vol_ctxsw = (double)(self.ru_nvcsw + children.ru_nvcsw);
+	u->invol_ctxsw = (double)(self.ru_nivcsw + children.ru_nivcsw);
+	u->minflt = (double)(self.ru_minflt + children.ru_minflt);
+	u->majflt = (double)(self.ru_majflt + children.ru_majflt);
+}
+
+static void report_usage(gb_state *st, const struct usage *a,
+			 const struct usage *b, double wall, double cpus)
+{
+	double cpu = (b->user - a->user) + (b->sys - a->sys);
+
+	gb_set_counter(st, "cpu_user_s", b->user - a->user,
+		       GB_COUNTER_AVG_ITERATIONS);
+	gb_set_counter(st, "cpu_sys_s", b->sys - a->sys,
+		       GB_COUNTER_AVG_ITERATIONS);
+	gb_set_counter(st, "ctx_switches_vol", b->vol_ctxsw - a->vol_ctxsw,
+		       GB_COUNTER_AVG_ITERATIONS);
+	gb_set_counter(st, "ctx_switches_invol",
+		       b->invol_ctxsw - a->invol_ctxsw,
+		       GB_COUNTER_AVG_ITERATIONS);
+	gb_set_counter(st, "faults_minor", b->minflt - a->minflt,
+		       GB_COUNTER_AVG_ITERATIONS);
+	gb_set_counter(st, "faults_major", b->majflt - a->majflt,
+		       GB_COUNTER_AVG_ITERATIONS);
+	if (wall > 0)
+		gb_set_counter(st, "cpu_util", cpu / (wall * cpus),
+			       GB_COUNTER_DEFAULT);
+}
+
 static void bench_config(gb_state *st, void *arg)
 {
 	struct child_ctx *x = arg;
@@ -75,14 +131,17 @@ static void bench_config(gb_state *st, void *arg)
 	};
 	struct executor *ex = NULL;
 	char msg[512];
-	double t, create, stop;
+	double t, create, stop, begin;
+	struct usage before, after;
+	unsigned usable;
 	int rc;
 
 	if (x->setup_error[0]) {
 		gb_skip_with_error(st, x->setup_error);
 		return;
 	}
-	t = pt_now();
+	usage_now(&before);
+	begin = t = pt_now();
 	rc = c->ex->start(&c->exc, &ex, msg, sizeof(msg));
 	create = pt_now() - t;
 	if (rc) {
@@ -113,6 +172,11 @@ static void bench_config(gb_state *st, void *arg)
 	t = pt_now();
 	c->ex->stop(ex);
 	stop = pt_now() - t;
+	usage_now(&after);
+	usable = c->ex->uses_workers ? c->exc.workers : 1;
+	if (usable > x->online_cpus)
+		usable = (unsigned)x->online_cpus;
+	report_usage(st, &before, &after, pt_now() - begin, usable);
 
 	gb_set_items_processed(st, gb_iterations(st) * (int64_t)c->tasks);
 	gb_set_counter(st, "workers", c->exc.workers, GB_COUNTER_DEFAULT);

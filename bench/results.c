@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -88,15 +89,65 @@ json_t *pt_results_new(void)
 	return doc;
 }
 
+/*
+ * Google Benchmark writes a non-finite double as NaN or Infinity (the cv of
+ * a counter that is always 0 is 0/0), or as the C library prints it. That is
+ * not JSON; such values become null, which every JSON reader accepts. Returns a
+ * malloc'd copy, or NULL.
+ */
+static char *nonfinite_to_null(const char *text, size_t len, size_t *outlen)
+{
+	static const char *const words[] = {
+	    "-Infinity", "Infinity", "NaN", "-nan", "nan", "-inf", "inf"};
+	char *out = malloc(len + 1);
+	bool in_string = false;
+	size_t o = 0;
+
+	if (!out)
+		return NULL;
+	for (size_t i = 0; i < len;) {
+		bool replaced = false;
+
+		if (in_string) {
+			if (text[i] == '\\' && i + 1 < len)
+				out[o++] = text[i++];
+			else if (text[i] == '"')
+				in_string = false;
+			out[o++] = text[i++];
+			continue;
+		}
+		if (text[i] == '"')
+			in_string = true;
+		for (unsigned w = 0; w < 7 && !replaced; w++) {
+			size_t wl = strlen(words[w]);
+
+			if (i + wl <= len && !strncmp(text + i, words[w], wl)) {
+				memcpy(out + o, "null", 4);
+				o += 4;
+				i += wl;
+				replaced = true;
+			}
+		}
+		if (!replaced)
+			out[o++] = text[i++];
+	}
+	out[o] = '\0';
+	*outlen = o;
+	return out;
+}
+
 int pt_results_merge(json_t *doc, const char *text, size_t len,
 		     size_t family_index, unsigned *errors)
 {
-	json_t *child = json_loadb(text, len, 0, NULL);
+	size_t clean_len = 0;
+	char *clean = nonfinite_to_null(text, len, &clean_len);
+	json_t *child = clean ? json_loadb(clean, clean_len, 0, NULL) : NULL;
 	json_t *list, *all = json_object_get(doc, "benchmarks");
 	json_t *entry;
 	size_t i;
 	int n = 0;
 
+	free(clean);
 	*errors = 0;
 	list = child ? json_object_get(child, "benchmarks") : NULL;
 	if (!json_is_array(list)) {
