@@ -119,6 +119,63 @@ static void report_usage(gb_state *st, const struct usage *a,
 			       GB_COUNTER_DEFAULT);
 }
 
+/* The value in kB of "Key:" in a /proc file, in bytes; 0 if absent. */
+static double proc_kb(const char *path, const char *key)
+{
+	FILE *f = fopen(path, "r");
+	size_t klen = strlen(key);
+	char line[256];
+	double value = 0;
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, key, klen) && line[klen] == ':') {
+			value = strtod(line + klen + 1, NULL) * 1024;
+			break;
+		}
+	}
+	fclose(f);
+	return value;
+}
+
+/*
+ * Memory of the executor as it stands: this process plus every live child
+ * it created (the pool's workers), summed. Peak RSS (VmHWM) counts shared
+ * pages once per process, as the kernel's RSS does; PSS divides each shared
+ * page among the processes that map it, so it sums to what the executor
+ * really occupies. Read from /proc, outside the timed region.
+ */
+static void report_memory(gb_state *st)
+{
+	char path[64], children[4096];
+	double peak = proc_kb("/proc/self/status", "VmHWM");
+	double pss = proc_kb("/proc/self/smaps_rollup", "Pss");
+	FILE *f;
+	size_t n = 0;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/children",
+		 (int)gettid());
+	f = fopen(path, "r");
+	if (f) {
+		n = fread(children, 1, sizeof(children) - 1, f);
+		fclose(f);
+	}
+	children[n] = '\0';
+	for (char *p = children, *end; *p; p = end) {
+		long pid = strtol(p, &end, 10);
+
+		if (end == p)
+			break;
+		snprintf(path, sizeof(path), "/proc/%ld/status", pid);
+		peak += proc_kb(path, "VmHWM");
+		snprintf(path, sizeof(path), "/proc/%ld/smaps_rollup", pid);
+		pss += proc_kb(path, "Pss");
+	}
+	gb_set_counter(st, "mem_peak_rss_bytes", peak, GB_COUNTER_DEFAULT);
+	gb_set_counter(st, "mem_pss_bytes", pss, GB_COUNTER_DEFAULT);
+}
+
 static void bench_config(gb_state *st, void *arg)
 {
 	struct child_ctx *x = arg;
@@ -169,6 +226,7 @@ static void bench_config(gb_state *st, void *arg)
 		}
 		gb_set_iteration_time(st, t);
 	}
+	report_memory(st);
 	t = pt_now();
 	c->ex->stop(ex);
 	stop = pt_now() - t;
