@@ -14,9 +14,12 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "gate.h"
 #include "gbw.h"
+#include "info.h"
 #include "plan.h"
 #include "pt_config.h"
+#include "report.h"
 #include "results.h"
 #include "supervise.h"
 
@@ -97,6 +100,8 @@ static int run(int argc, char **argv)
 	struct pt_outfile out = {.fd = -1};
 	struct pt_plan plan = {0};
 	struct pt_summary sum = {0};
+	struct pt_env env;
+	unsigned max_workers = 0;
 	json_t *doc = NULL;
 	const char *bad = NULL;
 	char err[512];
@@ -149,6 +154,12 @@ static int run(int argc, char **argv)
 		}
 	}
 	pt_results_add_context(argc, argv);
+	pt_env_read(&env, true);
+	pt_env_add_context(&env);
+	for (unsigned i = 0; i < o->nworkers; i++)
+		max_workers = o->workers[i] > max_workers ? o->workers[i]
+							  : max_workers;
+	pt_env_warn(&env, max_workers);
 	doc = pt_results_new();
 	if (!doc) {
 		fprintf(stderr, "bench: out of memory\n");
@@ -191,6 +202,14 @@ out:
 
 int main(int argc, char **argv)
 {
+	if (argc > 1 && !strcmp(argv[1], "report"))
+		return rep_main(argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "info"))
+		return info_main(argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "compare"))
+		return gate_main(argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "ab"))
+		return gate_ab_main(argc - 1, argv + 1);
 	if (argc > 1 && argv[1][0] != '-') {
 		fprintf(stderr,
 			"bench: unknown command '%s' (see bench --help)\n",

@@ -8,6 +8,7 @@
 #include "plan.h"
 
 #include <errno.h>
+#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -217,6 +218,59 @@ static int add_executors(const struct pt_options *o, struct pt_config *c,
 	return 0;
 }
 
+/*
+ * Applies --benchmark_filter here too, so that a configuration nobody asked
+ * for costs no fork, no setup and no reference pass. The syntax is Google
+ * Benchmark's: a POSIX extended regex searched in the full name, negated by
+ * a leading '-'. The child still applies Google Benchmark's own filter.
+ */
+static int apply_filter(const struct pt_options *o, struct pt_plan *plan,
+			char *err, size_t errlen)
+{
+	const char *spec = NULL;
+	bool negate = false;
+	regex_t re;
+	size_t kept = 0;
+
+	for (int i = 1; i < o->gb_argc; i++)
+		if (!strncmp(o->gb_argv[i], "--benchmark_filter=", 19))
+			spec = o->gb_argv[i] + 19;
+	if (!spec || !*spec || !strcmp(spec, "all") || !strcmp(spec, "."))
+		return 0;
+	if (*spec == '-') {
+		negate = true;
+		spec++;
+	}
+	if (regcomp(&re, spec, REG_EXTENDED | REG_NOSUB)) {
+		snprintf(err, errlen, "--benchmark_filter=%s: not a valid regex",
+			 spec);
+		return -EINVAL;
+	}
+	plan->name_width = 0;
+	for (size_t i = 0; i < plan->n; i++) {
+		char full[PT_NAME_MAX + 32];
+		size_t len;
+
+		snprintf(full, sizeof(full), "%s%s", plan->configs[i].name,
+			 PT_NAME_SUFFIX);
+		if ((regexec(&re, full, 0, NULL, 0) == 0) == negate)
+			continue;
+		plan->configs[kept++] = plan->configs[i];
+		len = strlen(full);
+		if (len > plan->name_width)
+			plan->name_width = len;
+	}
+	regfree(&re);
+	plan->n = kept;
+	if (kept == 0) {
+		snprintf(err, errlen,
+			 "--benchmark_filter=%s%s matches no configuration",
+			 negate ? "-" : "", spec);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 int pt_plan_build(const struct pt_options *o, struct pt_plan *plan, char *err,
 		  size_t errlen)
 {
@@ -281,6 +335,9 @@ int pt_plan_build(const struct pt_options *o, struct pt_plan *plan, char *err,
 		snprintf(err, errlen, "nothing to run");
 		return -EINVAL;
 	}
+	rc = apply_filter(o, plan, err, errlen);
+	if (rc)
+		goto fail;
 	return 0;
 fail:
 	pt_plan_free(plan);

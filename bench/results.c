@@ -24,39 +24,12 @@
 
 const char *pt_git_commit(void);
 
-static void cpu_model(char *buf, size_t len)
-{
-	FILE *f = fopen("/proc/cpuinfo", "r");
-	char line[512];
-
-	snprintf(buf, len, "unknown");
-	if (!f)
-		return;
-	while (fgets(line, sizeof(line), f)) {
-		char *colon = strchr(line, ':');
-
-		if (!colon || strncmp(line, "model name", 10))
-			continue;
-		colon++;
-		while (*colon == ' ' || *colon == '\t')
-			colon++;
-		colon[strcspn(colon, "\n")] = '\0';
-		snprintf(buf, len, "%s", colon);
-		break;
-	}
-	fclose(f);
-}
-
 void pt_results_add_context(int argc, char **argv)
 {
 	char buf[1024];
 	struct utsname u;
 	size_t used = 0;
 
-	cpu_model(buf, sizeof(buf));
-	gb_add_context("cpu_model", buf);
-	snprintf(buf, sizeof(buf), "%ld", sysconf(_SC_NPROCESSORS_ONLN));
-	gb_add_context("online_cpus", buf);
 	if (uname(&u) == 0) {
 		snprintf(buf, sizeof(buf), "%s %s %s", u.sysname, u.release,
 			 u.machine);

@@ -16,7 +16,7 @@ struct pt_outfile {
 };
 
 /*
- * Adds procthread's own context keys (machine, build, command) to Google
+ * Adds procthread's own context keys (kernel, build, command) to Google
  * Benchmark's context; call before any configuration runs so that every
  * child reports them too.
  */

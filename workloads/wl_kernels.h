@@ -15,6 +15,13 @@ extern const struct workload wl_mem_stream;
 extern const struct workload wl_io_sleep;
 extern const struct workload wl_io_file;
 extern const struct workload wl_fault;
+extern const struct workload wl_gil;
+extern const struct workload wl_lock_contention;
+extern const struct workload wl_false_sharing;
+extern const struct workload wl_malloc_churn;
+extern const struct workload wl_cpu_skewed;
+extern const struct workload wl_fork_footprint;
+extern const struct workload wl_io_net;
 
 /* Exit status of a task of the fault workload in mode "exit". */
 #define WL_FAULT_EXIT_CODE 3
@@ -25,6 +32,42 @@ extern const struct workload wl_fault;
  * so the driver's verification reports the task as wrong.
  */
 #define WL_IO_FILE_POISON 0
+
+/*
+ * Checksum an io-net task returns when it could not connect, send, receive
+ * or verify its echo; like WL_IO_FILE_POISON, never a valid checksum.
+ */
+#define WL_IO_NET_POISON 0
+
+/*
+ * false-sharing keeps one counter per worker slot, for this many slots;
+ * worker w updates counter w % WL_FALSE_SHARING_SLOTS.
+ */
+#define WL_FALSE_SHARING_SLOTS 4096
+
+/*
+ * For tests: lock-contention's shared counter (every increment of every task
+ * run since setup, in any process), and false-sharing's sum of all counters.
+ */
+uint64_t wl_lock_contention_total(void *state);
+uint64_t wl_false_sharing_total(void *state);
+
+/* For tests: the TCP port io-net's echo server listens on. */
+unsigned wl_io_net_port(void *state);
+
+/*
+ * A dependency chain of `rounds` multiply-xorshift steps starting from x,
+ * about 2 ns a round (the cpu-hash step): CPU work the compiler can neither
+ * vectorise nor shorten. Kernels use it as their unit of compute.
+ */
+static inline uint64_t wl_burn(uint64_t x, uint64_t rounds)
+{
+	for (uint64_t round = 0; round < rounds; round++) {
+		x ^= x >> 29;
+		x = x * 0xd6e8feb86659fd93ULL + round;
+	}
+	return x;
+}
 
 /*
  * Checks that values[] (one per parameter of w) are finite, whole where

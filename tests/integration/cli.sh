@@ -81,6 +81,8 @@ takes no value|--list=yes
 frobnicate|frobnicate
 unexpected argument|--workers=1 stray
 --benchmark_nosuch|--benchmark_nosuch=1
+matches no configuration|--benchmark_filter=nosuch
+not a valid regex|--benchmark_filter=(
 --out|--out=/nonexistent-dir/r.json
 TABLE
 
@@ -91,6 +93,14 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 check "refused: --out is a directory" refused "--out" --out="$WORK"
 
+check "info prints the machine" bash -c "'$BENCH' info | grep -q '^CPUs .* online, .* allowed'"
+check "info --format=json parses" bash -c "'$BENCH' info --format=json | jq -e '.online_cpus >= 1 and (.papi_events | length) == 8'"
+info_refuses() {
+  local err
+  err=$("$BENCH" info --frob 2>&1 >/dev/null)
+  [ $? -eq 2 ] && [[ "$err" == "bench: info: unknown argument '--frob'"* ]]
+}
+check "info refuses a bad argument" info_refuses
 check "--help prints usage" bash -c "'$BENCH' --help | grep -q -- '--executor=LIST'"
 check "--version prints version" bash -c "'$BENCH' --version | grep -q 'procthread'"
 list=$("$BENCH" --list)

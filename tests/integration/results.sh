@@ -16,7 +16,8 @@ check "results file is JSON" jq -e . "$a" >/dev/null
 
 for key in cpu_model online_cpus kernel compiler build_flags libbenchmark_version \
   procthread_version procthread_git_commit procthread_schema_version procthread_command \
-  num_cpus mhz_per_cpu host_name executable library_build_type; do
+  num_cpus mhz_per_cpu host_name executable library_build_type \
+  allowed_cpus smt cpufreq_governor aslr virtualization papi papi_events; do
   check "context has $key" jq -e --arg k "$key" '.context | has($k)' "$a" >/dev/null
 done
 
@@ -96,6 +97,11 @@ check "--repetitions gives 3 iteration entries" \
 
 "$BENCH" --workload=cpu-hash --executor=serial,pool --workers=2 "${quick[@]}" \
   --benchmark_filter=process-pool --out="$WORK/filter.json" >/dev/null 2>&1
+"$BENCH" --workload=cpu-hash --executor=serial,pool --workers=1,2 "${quick[@]}" \
+  --benchmark_filter=-process --out="$WORK/negfilter.json" >/dev/null 2>&1
+check "a negative --benchmark_filter drops what matches" \
+  jq -e '[.benchmarks[].name] == ["cpu-hash/serial/workers:1/tasks:40/work:2000/manual_time"]' \
+  "$WORK/negfilter.json"
 check "--benchmark_filter passes through" \
   jq -e '[.benchmarks[].name] == ["cpu-hash/process-pool/workers:2/tasks:40/work:2000/manual_time"]' \
   "$WORK/filter.json"
@@ -109,13 +115,13 @@ check "a --param list sweeps, non-default settings are in the names" \
   "$WORK/sweep.json"
 
 # Every workload under every executor, tiny: each verified against serial.
-"$BENCH" --workload=cpu-hash,cpu-float,mem-stream,io-sleep,io-file --executor=all --workers=1,3 \
+"$BENCH" --workload=cpu-hash,cpu-float,mem-stream,io-sleep,io-file,gil,lock-contention,false-sharing,malloc-churn,cpu-skewed,fork-footprint,io-net --executor=all --workers=1,3 \
   --min-time=0.001 --tasks=9 --param cpu-hash.work=100 --param io-sleep.sleep=100us \
   --param io-file.size=4KiB --param mem-stream.size=4KiB --param cpu-float.width=16 \
   --out="$WORK/all.json" >/dev/null 2>&1
 check "all workloads x all executors: exit 0" [ $? -eq 0 ]
-check "all workloads x all executors: 45 entries, none failed" \
-  jq -e '(.benchmarks | length) == 45 and all(.benchmarks[]; .error_occurred != true)' "$WORK/all.json"
+check "all workloads x all executors: 108 entries, none failed" \
+  jq -e '(.benchmarks | length) == 108 and all(.benchmarks[]; .error_occurred != true)' "$WORK/all.json"
 check "oversubscribed runs are labelled" \
   jq -e 'any(.benchmarks[]; .label == "oversubscribed")' "$WORK/all.json"
 check "no process left" no_bench_processes

@@ -1,0 +1,173 @@
+/*
+ * The report generator's internal model, shared by its files and its tests.
+ *
+ * The design is simple: rep_load() reads one Google Benchmark results file
+ * into a flat list of points (one per configuration name, with the real times
+ * of every repetition and the values of every counter), then groups them.
+ * A group is one workload with one set of parameters (the name without its
+ * executor, workers, schedule, chunk and wait parts); a series inside a group
+ * is one executor with its schedule, chunk and wait. serial's point
+ * (workers:1) is the group's baseline. rep_analyse() fills the derived
+ * figures (speedup, efficiency, overhead, fits) from medians; the writers
+ * only format what is in the model. Nothing here prints: functions return 0
+ * or a negative errno and fill a reason buffer that the CLI edge prints.
+ */
+#ifndef PT_REP_INTERNAL_H
+#define PT_REP_INTERNAL_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define REP_REASON_MAX 512
+
+/* One counter (a user counter of Google Benchmark) over the repetitions. */
+struct rep_counter {
+	char *name;
+	double *values;
+	size_t nvalues;
+	double median;
+};
+
+struct rep_point {
+	char *name;	/* the run name, without aggregate suffixes */
+	char *workload; /* first part of the name */
+	char *executor; /* second part */
+	char *series;	/* executor plus schedule/chunk/wait parts */
+	char *group;	/* workload plus tasks and parameters */
+	unsigned workers;
+	double tasks; /* tasks per job (counter or name), 0 if unknown */
+	bool error;
+	char *error_message;
+	/* Real time of one job in microseconds, one value per repetition. */
+	double *times_us;
+	size_t ntimes;
+	double median_us, q1_us, q3_us;
+	struct rep_counter *counters;
+	size_t ncounters;
+	/* Derived by rep_analyse(); NAN when unavailable. */
+	double speedup, speedup_lo, speedup_hi;
+	double efficiency, efficiency_per_worker;
+	double overhead_job_us, overhead_task_us, time_per_task_us;
+	double
+	    capacity; /* T(series, 1) / T(series, W): the series' own scaling */
+};
+
+struct rep_amdahl {
+	int status; /* 0 fitted, else negative errno; reason says why */
+	double serial_fraction, r2;
+	size_t npoints;
+	char reason[128];
+};
+
+struct rep_usl {
+	int status;
+	double sigma, kappa, peak_workers, r2; /* peak NAN if kappa <= 0 */
+	size_t npoints;
+	char reason[128];
+};
+
+struct rep_series {
+	char *name;
+	struct rep_point **points; /* sorted by workers */
+	size_t npoints;
+	struct rep_amdahl amdahl;
+	struct rep_usl usl;
+};
+
+struct rep_group {
+	char *key;
+	char *workload;
+	char *slug; /* file-name-safe version of key */
+	struct rep_point *serial;
+	struct rep_series *series; /* serial first, then in file order */
+	size_t nseries;
+	unsigned max_workers;
+};
+
+struct rep_file {
+	char *path;
+	char *label; /* f1, f2, ... */
+	json_t *context;
+	unsigned online_cpus;
+	struct rep_point *points;
+	size_t npoints;
+	struct rep_group *groups;
+	size_t ngroups;
+	size_t nerrors;
+	size_t nskipped;      /* entries whose names are not procthread's */
+	char **counter_names; /* counters seen, beyond the known ones */
+	size_t ncounter_names;
+};
+
+/* rep_stats.c: small numerics. */
+int rep_median_iqr(const double *values, size_t n, double *median, double *q1,
+		   double *q3);
+double rep_quantile_sorted(const double *sorted, size_t n, double p);
+int rep_fit_amdahl(const double *workers, const double *speedup, size_t n,
+		   struct rep_amdahl *fit);
+int rep_fit_usl(const double *workers, const double *capacity, size_t n,
+		struct rep_usl *fit);
+/* Percentile bootstrap CI of median(other) / median(base). */
+#define REP_BOOTSTRAP_ROUNDS 2000
+#define REP_BOOTSTRAP_SEED   20261126u
+int rep_bootstrap_ratio(const double *base, size_t nbase, const double *other,
+			size_t nother, size_t rounds, uint64_t seed,
+			double level, double *lo, double *hi);
+double rep_usl_capacity(double sigma, double kappa, double workers);
+double rep_amdahl_speedup(double serial_fraction, double workers);
+
+/* rep_model.c: reading and analysing one file. */
+int rep_parse_name(const char *name, char **workload, char **executor,
+		   unsigned *workers, char **series, char **group);
+int rep_load(const char *path, struct rep_file *file, char *reason,
+	     size_t reason_size);
+int rep_load_json(json_t *root, struct rep_file *file, char *reason,
+		  size_t reason_size);
+void rep_analyse(struct rep_file *file);
+void rep_file_free(struct rep_file *file);
+const struct rep_counter *rep_point_counter(const struct rep_point *point,
+					    const char *name);
+bool rep_counter_is_known(const char *name);
+
+/* Comparison of a later file against the first. */
+struct rep_ratio {
+	const struct rep_point *base, *other;
+	double ratio, lo, hi; /* other / base of median times, 95% CI */
+	bool regression, improvement;
+};
+int rep_compare(const struct rep_file *base, const struct rep_file *other,
+		double threshold, struct rep_ratio **ratios, size_t *nratios);
+
+/* rep_write.c: tables. */
+struct rep_plot_set;
+struct rep_report {
+	struct rep_file *files;
+	size_t nfiles;
+	const char *dir; /* the temporary output directory */
+	bool have_gnuplot;
+	char **warnings;
+	size_t nwarnings;
+	double threshold;
+};
+int rep_write_csv(const struct rep_report *report);
+int rep_write_markdown(const struct rep_report *report);
+int rep_write_html(const struct rep_report *report);
+int rep_report_warn(struct rep_report *report, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* rep_plot.c: gnuplot. */
+int rep_find_gnuplot(char *path, size_t size);
+int rep_write_plots(struct rep_report *report, const char *gnuplot);
+/* Plot file base names (without extension) for one group, in the order the
+ * report shows them; the caller checks which files exist. */
+extern const char *const rep_plot_kinds[];
+
+/* Shared helpers. */
+char *rep_strdup(const char *s);
+char *rep_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+double rep_time_us(double value, const char *unit);
+
+#endif

@@ -1,0 +1,216 @@
+#!/usr/bin/env bash
+# bench report from the outside: every output written and valid, HTML and
+# Markdown referencing only files that exist, values in the CSV files, bad
+# input refused with exit 2 and one message line, no partial output left
+# behind, gnuplot missing handled.
+# Usage: report.sh PATH_TO_BENCH FIXTURES_DIR
+. "$(dirname "$0")/../integration/lib.sh"
+FIX=$(readlink -f "${2:?usage: $0 BENCH FIXTURES_DIR}")
+cd "$WORK" || exit 1
+
+have_gnuplot=0
+command -v gnuplot >/dev/null && have_gnuplot=1
+
+# leftovers: no temporary directory of ours in WORK
+no_leftovers() {
+  [ -z "$(find "$WORK" -maxdepth 1 -name '.*.tmp-*' -o -maxdepth 1 -name '.*.old-*')" ]
+}
+
+# every id attribute of an HTML file appears once
+ids_unique() {
+  [ -z "$(grep -Eo "id=[\"'][^\"']*" "$1" | sort | uniq -d)" ]
+}
+
+# every url(#X) and href="#X" names an id of the same file
+refs_resolve() {
+  grep -Eo "(url\(#|href=[\"']#)[^\"')]*" "$1" | sed 's/.*#//' | sort -u >refs
+  grep -Eo "id=[\"'][^\"']*" "$1" | sed 's/^id=.//' | sort -u >ids
+  [ -s refs ] && [ -z "$(comm -23 refs ids)" ]
+}
+
+# no src= at all, and href= only to anchors of the page
+self_contained() {
+  ! grep -Eq "src=|href=[\"'][^#]" "$1"
+}
+
+# --- one file, repetitions, three executors ---------------------------------
+"$BENCH" report "$FIX/cpu-hash.json" -o r1 >out.txt 2>err.txt
+check "report exits 0" [ $? -eq 0 ]
+check "no warning for a clean file" [ ! -s err.txt ]
+check "index.html" [ -s r1/index.html ]
+check "report.md" [ -s r1/report.md ]
+g=f1-cpu-hash_tasks-100
+for f in summary.csv fits.csv $g.csv $g-fit.csv; do
+  check "data/$f" [ -s "r1/data/$f" ]
+done
+if [ $have_gnuplot = 1 ]; then
+  for k in speedup efficiency walltime overhead creation usl; do
+    check "plot $k svg" [ -s "r1/plots/$g-$k.svg" ]
+    check "plot $k png" [ -s "r1/plots/$g-$k.png" ]
+    check "plot $k script" [ -s "r1/plots/$g-$k.gp" ]
+    check "$k.png is a PNG" [ "$(head -c 8 "r1/plots/$g-$k.png" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ]
+    check "$k.svg is valid XML with an svg root" /usr/bin/python3 -c '
+import sys, xml.etree.ElementTree as ET
+sys.exit(0 if ET.parse(sys.argv[1]).getroot().tag.endswith("svg") else 1)' "r1/plots/$g-$k.svg"
+  done
+  check "no memory plot without a memory counter" [ ! -e "r1/plots/$g-memory.svg" ]
+  check "html inlines the svg plots" [ "$(grep -c '<svg' r1/index.html)" -eq 6 ]
+  check "markdown links the png plots" [ "$(grep -c '^!\[.*\](plots/.*\.png)' r1/report.md)" -eq 6 ]
+  check "svg ids unique across the inlined plots" ids_unique r1/index.html
+  check "every local reference in the html resolves" refs_resolve r1/index.html
+fi
+check "html is self-contained (no src= or external href)" self_contained r1/index.html
+check "markdown references only existing files" bash -c '
+  cd r1 && grep -o "](\([^)]*\))" report.md | sed "s/^](//; s/)\$//" |
+    while read -r f; do [ -e "$f" ] || { echo "missing $f"; exit 1; }; done'
+check "html parses as XML-ish: one html and one body" \
+  [ "$(grep -c '<body>' r1/index.html)" -eq 1 ]
+check "summary first in html" bash -c \
+  "grep -o '<h[12][^>]*>[^<]*' r1/index.html | sed -n 2p | grep -q Summary"
+# Values (the unit test checks them all against numpy; here: do they reach
+# the CSV?): thread-pool at 2 workers, speedup 1.3614000961918142.
+check "speedup in the CSV" bash -c \
+  "grep '^thread-pool,2,3,' r1/data/$g.csv | cut -d, -f7 | grep -q '^1.3614001'"
+check "best executor in the summary CSV" \
+  grep -q '^f1,cpu-hash/tasks:100,2,process-pool,' r1/data/summary.csv
+check "USL fit in fits.csv" grep -q '^f1,cpu-hash/tasks:100,thread-pool,0.687033764' r1/data/fits.csv
+check "markdown has the summary table" grep -q '^| f1 | cpu-hash/tasks:100 | 2 | process-pool |' r1/report.md
+check "markdown has the machine context" grep -q 'AMD EPYC' r1/report.md
+check "markdown names the command" grep -q 'workers=1..4' r1/report.md
+check "no temporary directories left" no_leftovers
+
+# --- rerun over an existing report replaces it --------------------------------
+touch r1/stale-file
+"$BENCH" report "$FIX/cpu-hash.json" -o r1 >/dev/null 2>&1
+check "rerun over a report exits 0" [ $? -eq 0 ]
+check "rerun replaced the whole directory" [ ! -e r1/stale-file ]
+check "no temporary directories left after a rerun" no_leftovers
+
+# --- two files: comparison ------------------------------------------------------
+"$BENCH" report "$FIX/cpu-hash.json" "$FIX/cpu-hash-b.json" -o r2 >/dev/null 2>err.txt
+check "comparison exits 0" [ $? -eq 0 ]
+check "comparison CSV" [ "$(wc -l <r2/data/compare-f2.csv)" -eq 10 ]
+check "comparison section" grep -q '^## Comparison: f2 against f1' r2/report.md
+check "comparison sorted worst first" bash -c \
+  "tail -n +2 r2/data/compare-f2.csv | cut -d, -f5 | sort -gr -c"
+if [ $have_gnuplot = 1 ]; then
+  check "comparison plot" [ -s r2/plots/compare-f2.png ]
+fi
+# numbers: process-pool at 1 worker, ratio 1.343 with a 95% CI above 1;
+# thread-pool at 1 worker, ratio 0.768 with a CI below 1
+check "regression flagged" grep -q '^1,cpu-hash/process-pool/workers:1/tasks:100/manual_time,.*,regression,' r2/data/compare-f2.csv
+check "improvement flagged" grep -q '^9,cpu-hash/thread-pool/workers:1/tasks:100/manual_time,.*,improvement,' r2/data/compare-f2.csv
+check "regression highlighted in markdown" grep -q '^| \*\*cpu-hash/process-pool/workers:1' r2/report.md
+check "regression highlighted in html" grep -q '<tr class="bad"><td>cpu-hash/process-pool/workers:1' r2/index.html
+"$BENCH" report "$FIX/cpu-hash.json" "$FIX/cpu-hash-b.json" --threshold=50 -o r2b >/dev/null 2>&1
+check "--threshold=50: no regression" bash -c "! grep -q ',regression,' r2b/data/compare-f2.csv"
+check "same machine: no mixed-machine warning" bash -c "! grep -q 'mixed machines' err.txt"
+
+# --- no repetitions, no serial, failed configurations ---------------------------
+"$BENCH" report "$FIX/norep.json" -o r3 >/dev/null 2>err.txt
+check "file without repetitions exits 0" [ $? -eq 0 ]
+check "one repetition each" grep -q '^thread-pool,2,1,' r3/data/f1-io-sleep_tasks-20_sleep-200us.csv
+"$BENCH" report "$FIX/noserial.json" -o r4 >/dev/null 2>err.txt
+check "no serial baseline exits 0" [ $? -eq 0 ]
+check "no serial baseline is warned" grep -q '^bench: report: warning: .*no serial baseline: speedup unavailable' err.txt
+check "speedup marked unavailable" grep -q '| thread-pool | 2 | 1 | [0-9.]* | [0-9. -]* | n/a |' r4/report.md
+check "speedup left empty in CSV" bash -c "grep '^thread-pool,2,' r4/data/f1-cpu-hash_tasks-100.csv | cut -d, -f7 | grep -qx ''"
+"$BENCH" report "$FIX/fault.json" -o r5 >/dev/null 2>err.txt
+check "failed configurations exit 0" [ $? -eq 0 ]
+check "failures listed" grep -q 'Failed configurations' r5/report.md
+check "failure message shown" grep -q 'killed by SIGSEGV' r5/report.md
+check "failures warned" grep -q '3 configurations failed' err.txt
+
+# --- profiling counters: shown as they are, memory plotted --------------------
+"$BENCH" report "$FIX/counters.json" -o r8 >/dev/null 2>err.txt
+check "counters file exits 0" [ $? -eq 0 ]
+check "other counters table" grep -q '^Other counters' r8/report.md
+check "counters in the CSV header" grep -q ',mem_peak_rss_bytes,' r8/data/f1-cpu-hash_tasks-50.csv
+if [ $have_gnuplot = 1 ]; then
+  check "memory plot" [ -s r8/plots/f1-cpu-hash_tasks-50-memory.png ]
+fi
+check "USL not fitted with two worker counts above 1, and says why" \
+  grep -q 'USL not fitted: needs 3 worker counts above 1, has 2' r8/report.md
+
+# --- mixed machines ---------------------------------------------------------------
+jq '.context.host_name = "other" | .context.online_cpus = "8"' "$FIX/cpu-hash-b.json" >other.json
+"$BENCH" report "$FIX/cpu-hash.json" other.json -o r6 >/dev/null 2>err.txt
+check "mixed machines exit 0" [ $? -eq 0 ]
+check "mixed machines warned" grep -q 'mixed machines: host_name' err.txt
+check "mixed machines shown in the report" grep -q 'mixed machines' r6/report.md
+
+# --- bad input: exit 2, one line, nothing written -----------------------------------
+echo '{"context": {}, "benchmarks": [' >truncated.json
+echo '{"context": {}, "benchmarks": [{"name": "BM_Foo", "real_time": 1, "time_unit": "ns"}]}' >foreign.json
+echo '[1, 2, 3]' >array.json
+echo 'not json' >text.json
+printf '{"context": {}, "benchmarks": [{"name": "w/serial/workers:1"}]}' >notime.json
+mkdir adir
+: >empty.json
+for bad in adir empty.json missing.json truncated.json foreign.json array.json text.json notime.json; do
+  "$BENCH" report "$bad" -o bad >/dev/null 2>err.txt
+  check "$bad exits 2" [ $? -eq 2 ]
+  check "$bad: one line" [ "$(wc -l <err.txt)" -eq 1 ]
+  check "$bad: message names bench report" grep -q '^bench: report: ' err.txt
+  check "$bad: nothing written" [ ! -e bad ]
+  check "$bad: no temporary directory" no_leftovers
+done
+"$BENCH" report "$FIX/cpu-hash.json" truncated.json -o bad >/dev/null 2>&1
+check "one bad file among good ones exits 2" [ $? -eq 2 ]
+check "... and writes nothing" [ ! -e bad ]
+"$BENCH" report -o bad >/dev/null 2>err.txt
+check "no input exits 2" [ $? -eq 2 ]
+check "no input: one line" [ "$(wc -l <err.txt)" -eq 1 ]
+"$BENCH" report "$FIX/cpu-hash.json" >/dev/null 2>err.txt
+check "no -o exits 2" [ $? -eq 2 ]
+check "no -o: one line" [ "$(wc -l <err.txt)" -eq 1 ]
+"$BENCH" report "$FIX/cpu-hash.json" --bogus -o bad >/dev/null 2>err.txt
+check "unknown option exits 2" [ $? -eq 2 ]
+check "unknown option: one line" [ "$(wc -l <err.txt)" -eq 1 ]
+"$BENCH" report "$FIX/cpu-hash.json" --threshold=abc -o bad >/dev/null 2>&1
+check "bad threshold exits 2" [ $? -eq 2 ]
+check "after all usage errors nothing written" [ ! -e bad ]
+mkdir precious && echo keep >precious/file
+"$BENCH" report "$FIX/cpu-hash.json" -o precious >/dev/null 2>err.txt
+check "a non-report directory is not replaced" [ $? -eq 2 ]
+check "... and is left as it was" [ "$(cat precious/file)" = keep ]
+echo x >plainfile
+"$BENCH" report "$FIX/cpu-hash.json" -o plainfile >/dev/null 2>&1
+check "a plain file as DIR exits 2" [ $? -eq 2 ]
+"$BENCH" report "$FIX/cpu-hash.json" -o nodir/sub/r >/dev/null 2>err.txt
+check "an impossible DIR exits 2" [ $? -eq 2 ]
+check "... with one line" [ "$(wc -l <err.txt)" -eq 1 ]
+check "help exits 0" "$BENCH" report --help
+
+# --- gnuplot missing: warning, tables and CSV still written ------------------------
+PATH=/nonexistent "$BENCH" report "$FIX/cpu-hash.json" -o r7 >/dev/null 2>err.txt
+check "without gnuplot exits 0" [ $? -eq 0 ]
+check "without gnuplot: one clear warning" grep -q '^bench: report: warning: gnuplot not found' err.txt
+check "without gnuplot: CSV written" [ -s r7/data/summary.csv ]
+check "without gnuplot: markdown and html written" [ -s r7/report.md ] && [ -s r7/index.html ]
+check "without gnuplot: no plot referenced" bash -c "! grep -q '](plots/' r7/report.md"
+check "without gnuplot: no svg inlined" bash -c "! grep -q '<svg' r7/index.html"
+
+# --- gnuplot failing, and a signal during the run ---------------------------------
+mkdir -p fakebin
+printf '#!/bin/sh\n/bin/sleep 0.3\nexit 1\n' >fakebin/gnuplot
+chmod +x fakebin/gnuplot
+PATH=$WORK/fakebin "$BENCH" report "$FIX/noserial.json" -o r9 >/dev/null 2>err.txt
+check "gnuplot failing exits 0" [ $? -eq 0 ]
+check "gnuplot failing is warned per plot" grep -q '^bench: report: warning: gnuplot failed on plots/.*walltime.gp' err.txt
+check "gnuplot failing: no plot referenced" bash -c "! grep -q '](plots/' r9/report.md"
+PATH=$WORK/fakebin "$BENCH" report "$FIX/cpu-hash.json" -o r10 >/dev/null 2>err.txt &
+pid=$!
+# signals are held from the moment the temporary directory exists
+for _ in $(seq 100); do
+  compgen -G "$WORK/.r10.tmp-*" >/dev/null && break
+  sleep 0.1
+done
+kill -TERM $pid
+wait $pid
+check "SIGTERM during the run ends it by the signal" [ $? -eq 143 ]
+check "SIGTERM: says so" grep -q '^bench: report: interrupted by TERM' err.txt
+check "SIGTERM: nothing written" [ ! -e r10 ]
+
+check "no temporary directories left at the end" no_leftovers
+finish
