@@ -584,6 +584,10 @@ void pt_print_usage(void)
 
 	printf(
 	    "Usage: bench [OPTIONS] [--benchmark_*...]\n"
+	    "       bench report RESULTS.json [MORE.json...] -o DIR\n"
+	    "       bench compare BASE.json NEW.json [OPTIONS]\n"
+	    "       bench ab --baseline=OTHER_BENCH [OPTIONS] [BENCH ARGS...]\n"
+	    "       bench info [--format=json]\n"
 	    "Measure workloads under process and thread executors, through "
 	    "Google Benchmark.\n"
 	    "\n"

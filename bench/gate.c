@@ -82,6 +82,7 @@ struct gate_ctx {
 	const struct gate_options *o;
 	struct gate_metric metric;
 	bool higher_is_better;
+	bool same_session; /* both files come from one bench ab session */
 	struct threshold_rule *rules;
 	size_t n_rules;
 	struct noise_entry *noise;
@@ -497,7 +498,7 @@ static int decide(struct gate_ctx *c, const struct gate_bench *base,
 		r->ratio = r->median_new / r->median_base;
 	else
 		r->ratio = r->median_new == 0 ? 1 : NAN;
-	if (base->paired && nw->paired) {
+	if (c->same_session && base->paired && nw->paired) {
 		err = decide_paired(c, base, nw, positive, r);
 		if (err || r->verdict == V_INCONCLUSIVE)
 			goto out;
@@ -756,6 +757,9 @@ static int print_json(const struct gate_ctx *c, const char *base_path,
 	json_object_set_new(root, "base", json_string(base_path));
 	json_object_set_new(root, "new", json_string(new_path));
 	json_object_set_new(root, "metric", json_string(c->o->metric));
+	/* times are converted from each entry's time_unit */
+	json_object_set_new(
+	    root, "unit", c->metric.is_time ? json_string("ns") : json_null());
 	json_object_set_new(root, "higher_is_better",
 			    json_boolean(c->higher_is_better));
 	json_object_set_new(root, "alpha", json_real(c->o->alpha));
@@ -792,7 +796,8 @@ static int print_json(const struct gate_ctx *c, const char *base_path,
 	}
 	json_object_set_new(root, "benchmarks", list);
 	if (!err &&
-	    (json_dumpf(root, f, JSON_INDENT(2)) || fputc('\n', f) == EOF))
+	    (json_dumpf(root, f, JSON_INDENT(2) | JSON_REAL_PRECISION(12)) ||
+	     fputc('\n', f) == EOF))
 		err = -EIO;
 out:
 	json_decref(root);
@@ -851,6 +856,8 @@ int gate_compare_files(const struct gate_options *o, const char *base_path,
 			 new_path);
 		err = -EINVAL;
 	}
+	c.same_session = !err && base.ab_session && nw.ab_session &&
+			 !strcmp(base.ab_session, nw.ab_session);
 	if (!err && o->thresholds_path)
 		err = load_thresholds(&c, o->thresholds_path);
 	if (!err && o->noise_path)

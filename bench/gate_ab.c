@@ -34,6 +34,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "gate_cmp.h"
@@ -343,7 +344,7 @@ static int merge_run(json_t *merged, const char *path, unsigned pair, char *why,
 /* Writes the merged document: repetitions fixed up, then written to a
  * temporary file renamed into place. */
 static int write_merged(json_t *merged, const char *path, const char *order,
-			const char *binary)
+			const char *session, const char *binary)
 {
 	json_t *counts = json_object_get(merged, "_counts");
 	json_t *ctx = json_object_get(merged, "context");
@@ -366,6 +367,8 @@ static int write_merged(json_t *merged, const char *path, const char *order,
 	if (json_is_object(ctx)) {
 		json_object_set_new(ctx, "procthread_ab_order",
 				    json_string(order));
+		json_object_set_new(ctx, "procthread_ab_session",
+				    json_string(session));
 		json_object_set_new(ctx, "procthread_ab_binary",
 				    json_string(binary));
 	}
@@ -405,6 +408,7 @@ int gate_ab_main(int argc, char **argv)
 	json_t *merged[2] = {NULL, NULL};
 	char self[PATH_MAX], path[PATH_MAX], log[PATH_MAX], why[PATH_MAX + 512];
 	char *order = NULL, *files[2] = {NULL, NULL}, *cmp = NULL;
+	char session[64];
 	const char *ext;
 	uint64_t state;
 	ssize_t len;
@@ -445,6 +449,10 @@ int gate_ab_main(int argc, char **argv)
 		fprintf(stderr, "bench: ab: out of memory\n");
 		goto out;
 	}
+	/* Marks both files as one session: only then are pairs pairs. */
+	snprintf(session, sizeof(session), "%lld-%d-%llu",
+		 (long long)time(NULL), (int)getpid(),
+		 (unsigned long long)ab.seed);
 	state = ab.seed;
 	for (unsigned pair = 0; pair < ab.runs; pair++) {
 		bool b_first = next_random(&state) >> 63;
@@ -482,7 +490,7 @@ int gate_ab_main(int argc, char **argv)
 		}
 	}
 	for (int side = 0; side < 2; side++) {
-		err = write_merged(merged[side], files[side], order,
+		err = write_merged(merged[side], files[side], order, session,
 				   side ? self : ab.baseline);
 		if (err) {
 			fprintf(stderr, "bench: ab: %s: %s\n", files[side],

@@ -270,6 +270,14 @@ int gate_load(const char *path, const struct gate_metric *metric,
 				goto out;
 			}
 		}
+		v = json_object_get(context, "procthread_ab_session");
+		if (json_is_string(v)) {
+			set->ab_session = strdup(json_string_value(v));
+			if (!set->ab_session) {
+				err = -ENOMEM;
+				goto out;
+			}
+		}
 		set->incomplete =
 		    json_object_get(context, "procthread_incomplete") != NULL;
 	}
@@ -325,6 +333,7 @@ void gate_set_free(struct gate_set *set)
 	free(set->bench);
 	free(set->path);
 	free(set->schema_version);
+	free(set->ab_session);
 	json_decref(set->index);
 	memset(set, 0, sizeof(*set));
 }

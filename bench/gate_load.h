@@ -25,6 +25,7 @@ struct gate_set {
 	size_t n;
 	char *schema_version; /* context.procthread_schema_version or NULL */
 	bool incomplete;      /* context.procthread_incomplete */
+	char *ab_session;     /* context.procthread_ab_session or NULL */
 	void *index;	      /* name -> position in bench (a json_t) */
 };
 

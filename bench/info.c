@@ -25,7 +25,7 @@
 #endif
 
 static const char *const default_events[PT_PAPI_EVENTS] = {
-    "PAPI_TOT_INS",	    "PAPI_TOT_CYC",	   "PAPI_L1_DCM",
+    "PAPI_TOT_INS",	    "PAPI_TOT_CYC",	      "PAPI_L1_DCM",
     "PAPI_L3_TCM",	    "perf::CONTEXT-SWITCHES", "perf::PAGE-FAULTS",
     "perf::CPU-MIGRATIONS", "perf::TASK-CLOCK",
 };
@@ -119,8 +119,8 @@ static void probe_papi_events(struct pt_env *env)
 			rc = PAPI_start(set);
 		if (rc == PAPI_OK)
 			rc = PAPI_stop(set, &value);
-		snprintf(env->papi_status[i], sizeof(env->papi_status[i]),
-			 "%s", rc == PAPI_OK ? "available" : PAPI_strerror(rc));
+		snprintf(env->papi_status[i], sizeof(env->papi_status[i]), "%s",
+			 rc == PAPI_OK ? "available" : PAPI_strerror(rc));
 		if (set != PAPI_NULL) {
 			PAPI_cleanup_eventset(set);
 			PAPI_destroy_eventset(&set);
@@ -188,10 +188,9 @@ void pt_env_add_context(const struct pt_env *env)
 	gb_add_context("papi", env->papi);
 	buf[0] = '\0';
 	for (unsigned i = 0; i < env->papi_events && used < sizeof(buf); i++)
-		used += (size_t)snprintf(buf + used, sizeof(buf) - used,
-					 "%s%s=%s", i ? ", " : "",
-					 env->papi_event[i],
-					 env->papi_status[i]);
+		used += (size_t)snprintf(
+		    buf + used, sizeof(buf) - used, "%s%s=%s", i ? ", " : "",
+		    env->papi_event[i], env->papi_status[i]);
 	if (env->papi_events)
 		gb_add_context("papi_events", buf);
 }
@@ -245,9 +244,9 @@ int info_main(int argc, char **argv)
 				    json_string(aslr_name(env.aslr)));
 		json_object_set_new(doc, "virtualization",
 				    json_string(env.virt));
-		json_object_set_new(doc, "load_avg",
-				    json_pack("[fff]", env.load[0], env.load[1],
-					      env.load[2]));
+		json_object_set_new(
+		    doc, "load_avg",
+		    json_pack("[fff]", env.load[0], env.load[1], env.load[2]));
 		json_object_set_new(doc, "papi", json_string(env.papi));
 		for (unsigned i = 0; i < env.papi_events; i++)
 			json_object_set_new(events, env.papi_event[i],

@@ -15,13 +15,13 @@
 struct pt_env {
 	char cpu_model[256];
 	long online_cpus;
-	int allowed_cpus;    /* in this process's affinity mask */
-	int smt;             /* 1 on, 0 off, -1 unknown */
-	char governor[64];   /* cpufreq governor of cpu0, or "unknown" */
-	int aslr;            /* /proc/sys/kernel/randomize_va_space, or -1 */
-	char virt[64];       /* hypervisor vendor, "none", or "unknown" */
-	double load[3];      /* 1, 5, 15 minute load averages */
-	char papi[64];       /* PAPI version, or why there is none */
+	int allowed_cpus;  /* in this process's affinity mask */
+	int smt;	   /* 1 on, 0 off, -1 unknown */
+	char governor[64]; /* cpufreq governor of cpu0, or "unknown" */
+	int aslr;	   /* /proc/sys/kernel/randomize_va_space, or -1 */
+	char virt[64];	   /* hypervisor vendor, "none", or "unknown" */
+	double load[3];	   /* 1, 5, 15 minute load averages */
+	char papi[64];	   /* PAPI version, or why there is none */
 	const char *papi_event[PT_PAPI_EVENTS];
 	char papi_status[PT_PAPI_EVENTS][96]; /* "available" or the error */
 	unsigned papi_events;

@@ -157,8 +157,8 @@ static int run(int argc, char **argv)
 	pt_env_read(&env, true);
 	pt_env_add_context(&env);
 	for (unsigned i = 0; i < o->nworkers; i++)
-		max_workers = o->workers[i] > max_workers ? o->workers[i]
-							  : max_workers;
+		max_workers =
+		    o->workers[i] > max_workers ? o->workers[i] : max_workers;
 	pt_env_warn(&env, max_workers);
 	doc = pt_results_new();
 	if (!doc) {

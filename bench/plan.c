@@ -242,8 +242,8 @@ static int apply_filter(const struct pt_options *o, struct pt_plan *plan,
 		spec++;
 	}
 	if (regcomp(&re, spec, REG_EXTENDED | REG_NOSUB)) {
-		snprintf(err, errlen, "--benchmark_filter=%s: not a valid regex",
-			 spec);
+		snprintf(err, errlen,
+			 "--benchmark_filter=%s: not a valid regex", spec);
 		return -EINVAL;
 	}
 	plan->name_width = 0;

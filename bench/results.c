@@ -72,7 +72,7 @@ static char *nonfinite_to_null(const char *text, size_t len, size_t *outlen)
 {
 	static const char *const words[] = {
 	    "-Infinity", "Infinity", "NaN", "-nan", "nan", "-inf", "inf"};
-	char *out = malloc(len + 1);
+	char *out = malloc(2 * len + 1); /* "nan" grows into "null" */
 	bool in_string = false;
 	size_t o = 0;
 

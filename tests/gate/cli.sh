@@ -96,9 +96,11 @@ expect drift-paired-p 1 '"p_value": 0.001953125' \
 	compare --format=json "$F/drift_base.json" "$F/drift_new.json"
 expect drift-paired-test 1 '"test": "signed-rank exact"' \
 	compare --format=json "$F/drift_base.json" "$F/drift_new.json"
+expect drift-other-session 0 'manual_time .* 10/10 +unchanged' \
+	compare "$F/drift_base.json" "$F/drift_new_other_session.json"
 expect drift-unpaired 0 'manual_time .* 10/10 +unchanged' \
 	compare "$F/drift_base_unpaired.json" "$F/drift_new_unpaired.json"
-expect drift-unpaired-p 0 '"p_value": 0.1903158760743900' \
+expect drift-unpaired-p 0 '"p_value": 0.190315876074' \
 	compare --format=json "$F/drift_base_unpaired.json" "$F/drift_new_unpaired.json"
 
 expect aggregates-no-median 0 'BM_x .*inconclusive: no repetition entries in BASE' \

@@ -135,7 +135,7 @@ write("foreign_slower.json", foreign(1.2))
 # is 8% slower than its BASE partner, but the drift (up to 40%) hides that
 # from an unpaired test; the pair numbers let the paired test see it.
 DRIFT = [1.0, 1.02, 1.05, 1.1, 1.2, 1.3, 1.15, 1.05, 1.4, 1.25]
-def drift(factor, noise, paired):
+def drift(factor, noise, paired, session="fixture-1"):
     name = "cpu-hash/serial/workers:1/manual_time"
     out = []
     for i, f in enumerate(DRIFT):
@@ -148,9 +148,14 @@ def drift(factor, noise, paired):
         if paired:
             e["procthread_ab_pair"] = i
         out.append(e)
-    return {"context": copy.deepcopy(CONTEXT), "benchmarks": out}
+    ctx = copy.deepcopy(CONTEXT)
+    if paired:
+        ctx["procthread_ab_session"] = session
+    return {"context": ctx, "benchmarks": out}
 write("drift_base.json", drift(1.0, NOISE_A, True))
 write("drift_new.json", drift(1.08, NOISE_B, True))
+write("drift_new_other_session.json",
+      drift(1.08, NOISE_B, True, session="fixture-2"))
 write("drift_base_unpaired.json", drift(1.0, NOISE_A, False))
 write("drift_new_unpaired.json", drift(1.08, NOISE_B, False))
 # Aggregates only (--benchmark_report_aggregates_only): without a median
