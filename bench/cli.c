@@ -366,11 +366,10 @@ static void set_defaults(struct pt_options *o, char *argv0)
 
 /* Flags that take a value, in --flag=value or --flag value form. */
 static const char *const value_flags[] = {
-    "--executor", "--workload", "--workers",   "--tasks",
-    "--param",	  "--schedule", "--chunk",     "--wait",
-    "--timeout",  "--format",	"--out",       "--repetitions",
-    "--min-time", "-p",		"--executors", "--workloads",
-    NULL,
+    "--executor",  "--workload",    "--workers",  "--tasks",   "--param",
+    "--schedule",  "--chunk",	    "--wait",	  "--timeout", "--format",
+    "--out",	   "--repetitions", "--min-time", "-p",	       "--executors",
+    "--workloads", "--pin",	    NULL,
 };
 
 int pt_parse_args(int argc, char **argv, struct pt_options *o, char *err,
@@ -518,6 +517,14 @@ int pt_parse_args(int argc, char **argv, struct pt_options *o, char *err,
 					 val);
 				return -EINVAL;
 			}
+		} else if (!strcmp(name, "--pin")) {
+			if (ex_pin_parse(val, &o->pin)) {
+				snprintf(err, errlen,
+					 "--pin=%s: expected none, compact or "
+					 "spread",
+					 val);
+				return -EINVAL;
+			}
 		} else if (!strcmp(name, "--timeout")) {
 			if (pt_parse_seconds(val, &o->timeout)) {
 				snprintf(err, errlen,
@@ -607,6 +614,8 @@ void pt_print_usage(void)
 	    "schedule's)\n"
 	    "  --wait=P              adaptive (default), spin or block: how "
 	    "idle workers wait\n"
+	    "  --pin=P               none (default), compact or spread: bind "
+	    "worker w to a CPU\n"
 	    "\n"
 	    "How to measure:\n"
 	    "  --repetitions=N       repeat each benchmark N times, with "

@@ -40,6 +40,7 @@ struct pt_options {
 	enum ex_schedule schedule;
 	uint64_t chunk;
 	enum ex_wait wait;
+	enum ex_pin pin;
 	double timeout;
 	enum gb_format format;
 	const char *out_path;

@@ -164,6 +164,8 @@ static void build_name(struct pt_config *c, const struct pt_options *o)
 		if (o->wait != EX_WAIT_ADAPTIVE)
 			APPEND("/wait:%s", ex_wait_name(o->wait));
 	}
+	if (c->ex->uses_workers && o->pin != EX_PIN_NONE)
+		APPEND("/pin:%s", ex_pin_name(o->pin));
 #undef APPEND
 }
 
@@ -295,6 +297,7 @@ int pt_plan_build(const struct pt_options *o, struct pt_plan *plan, char *err,
 		c.exc.schedule = o->schedule;
 		c.exc.chunk = o->chunk;
 		c.exc.wait = o->wait;
+		c.exc.pin = o->pin;
 		c.exc.max_tasks = c.tasks;
 		wl_param_defaults(w, c.params);
 		for (unsigned p = 0; p < np; p++) {

@@ -30,6 +30,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -483,6 +484,102 @@ int pt_pidfd_open(pid_t pid)
 	errno = ENOSYS;
 	return -1;
 #endif
+}
+
+/*
+ * The CPU order of the current pin policy. Written by pt_pin_prepare() in
+ * start() before workers exist, only read afterwards (threads are created
+ * and processes forked after the write, which orders it before their reads).
+ */
+static int pin_order[CPU_SETSIZE];
+static unsigned pin_count;
+
+/* An integer from a sysfs topology file of cpu, or fallback. */
+static int topology_value(int cpu, const char *file, int fallback)
+{
+	char path[96];
+	FILE *f;
+	int value = fallback;
+
+	snprintf(path, sizeof(path),
+		 "/sys/devices/system/cpu/cpu%d/topology/%s", cpu, file);
+	f = fopen(path, "r");
+	if (f) {
+		if (fscanf(f, "%d", &value) != 1)
+			value = fallback;
+		fclose(f);
+	}
+	return value;
+}
+
+struct pin_cpu {
+	int cpu, package, core, thread; /* thread: rank among its siblings */
+};
+
+static int pin_compare_compact(const void *a, const void *b)
+{
+	const struct pin_cpu *x = a, *y = b;
+
+	if (x->package != y->package)
+		return x->package - y->package;
+	if (x->core != y->core)
+		return x->core - y->core;
+	return x->cpu - y->cpu;
+}
+
+static int pin_compare_spread(const void *a, const void *b)
+{
+	const struct pin_cpu *x = a, *y = b;
+
+	if (x->thread != y->thread)
+		return x->thread - y->thread;
+	return pin_compare_compact(a, b);
+}
+
+int pt_pin_prepare(enum ex_pin pin)
+{
+	static struct pin_cpu cpus[CPU_SETSIZE];
+	cpu_set_t allowed;
+	unsigned n = 0;
+
+	pin_count = 0;
+	if (pin == EX_PIN_NONE)
+		return 0;
+	if (sched_getaffinity(0, sizeof(allowed), &allowed))
+		return -errno;
+	for (int cpu = 0; cpu < CPU_SETSIZE; cpu++) {
+		if (!CPU_ISSET(cpu, &allowed))
+			continue;
+		cpus[n].cpu = cpu;
+		cpus[n].package = topology_value(cpu, "physical_package_id", 0);
+		cpus[n].core = topology_value(cpu, "core_id", cpu);
+		cpus[n].thread = 0;
+		for (unsigned k = 0; k < n; k++)
+			if (cpus[k].package == cpus[n].package &&
+			    cpus[k].core == cpus[n].core)
+				cpus[n].thread++;
+		n++;
+	}
+	if (n == 0)
+		return -EINVAL;
+	qsort(cpus, n, sizeof(cpus[0]),
+	      pin == EX_PIN_SPREAD ? pin_compare_spread : pin_compare_compact);
+	for (unsigned k = 0; k < n; k++)
+		pin_order[k] = cpus[k].cpu;
+	pin_count = n;
+	return 0;
+}
+
+void pt_pin_self(unsigned worker)
+{
+	cpu_set_t one;
+
+	if (pin_count == 0)
+		return;
+	CPU_ZERO(&one);
+	CPU_SET(pin_order[worker % pin_count], &one);
+	/* Failing to pin is not fatal: the worker runs, just unpinned. */
+	(void)sched_setaffinity(0, sizeof(one), &one);
 }
 
 void pt_child_setup(pid_t parent)

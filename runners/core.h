@@ -201,6 +201,15 @@ int pt_pidfd_open(pid_t pid);
 void pt_child_setup(pid_t parent);
 
 /*
+ * Pinning (--pin). pt_pin_prepare() runs in start(), before any worker
+ * exists, and computes the CPU order for the policy; pt_pin_self() runs first
+ * thing in a worker (thread or process) and binds it to its CPU. With
+ * EX_PIN_NONE both do nothing. Returns 0 or a negative errno code.
+ */
+int pt_pin_prepare(enum ex_pin pin);
+void pt_pin_self(unsigned worker);
+
+/*
  * Reaps child pid, waiting up to timeout_ms for it to exit, then kills it
  * with SIGKILL. Returns 0 and *status, or a negative errno code.
  */

@@ -32,6 +32,14 @@ enum ex_schedule { EX_SCHED_STATIC, EX_SCHED_DYNAMIC, EX_SCHED_GUIDED };
  */
 enum ex_wait { EX_WAIT_ADAPTIVE, EX_WAIT_SPIN, EX_WAIT_BLOCK };
 
+/*
+ * Where workers run: wherever the kernel puts them, or each worker pinned to
+ * one allowed CPU, filling a core's hardware threads first (compact) or
+ * one hardware thread per core first (spread). Worker w takes the w-th CPU
+ * of that order, wrapping around when W exceeds the CPUs.
+ */
+enum ex_pin { EX_PIN_NONE, EX_PIN_COMPACT, EX_PIN_SPREAD };
+
 typedef uint64_t (*ex_task_fn)(void *arg, uint64_t index, unsigned worker);
 
 struct ex_config {
@@ -40,6 +48,7 @@ struct ex_config {
 	uint64_t chunk;		   /* 0 = the schedule's default */
 	uint64_t max_tasks;	   /* largest ntasks any job will have */
 	enum ex_wait wait;
+	enum ex_pin pin;
 };
 
 struct ex_job {
@@ -82,6 +91,8 @@ const char *ex_schedule_name(enum ex_schedule schedule);
 int ex_schedule_parse(const char *text, enum ex_schedule *out);
 const char *ex_wait_name(enum ex_wait wait);
 int ex_wait_parse(const char *text, enum ex_wait *out);
+const char *ex_pin_name(enum ex_pin pin);
+int ex_pin_parse(const char *text, enum ex_pin *out);
 
 static inline const char *ex_error(const struct executor *ex)
 {

@@ -63,6 +63,12 @@ static int process_per_task_start(const struct ex_config *config,
 		ret = -EINVAL;
 		goto out;
 	}
+	if (pt_pin_prepare(config->pin)) {
+		snprintf(err, errlen, "%s: cannot read the allowed CPUs to pin",
+			 "process-per-task");
+		ret = -EINVAL;
+		goto out;
+	}
 	ex = calloc(1, sizeof(*ex));
 	if (!ex || !(ex->pids = calloc(workers, sizeof(*ex->pids))) ||
 	    !(ex->tasks = calloc(workers, sizeof(*ex->tasks))) ||
@@ -105,6 +111,7 @@ static int process_per_task_spawn(struct process_per_task *ex,
 		return -errno;
 	if (pid == 0) {
 		pt_child_setup(ex->parent);
+		pt_pin_self(slot);
 		ex->shared_results[task] = job->fn(job->arg, task, slot);
 		_exit(0);
 	}

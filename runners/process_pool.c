@@ -136,6 +136,7 @@ static int process_pool_spawn(struct process_pool *pool, unsigned w)
 		return -errno;
 	if (pid == 0) {
 		pt_child_setup(pool->parent);
+		pt_pin_self(w);
 		pt_worker_loop(pool->ctl, w);
 		_exit(0);
 	}
@@ -321,6 +322,12 @@ static int process_pool_start(const struct ex_config *config,
 	*out = NULL;
 	if (workers == 0) {
 		snprintf(err, errlen, "process-pool needs at least one worker");
+		ret = -EINVAL;
+		goto out;
+	}
+	if (pt_pin_prepare(config->pin)) {
+		snprintf(err, errlen, "%s: cannot read the allowed CPUs to pin",
+			 "process-pool");
 		ret = -EINVAL;
 		goto out;
 	}

@@ -26,6 +26,12 @@ static const char *const wait_names[] = {
     [EX_WAIT_BLOCK] = "block",
 };
 
+static const char *const pin_names[] = {
+    [EX_PIN_NONE] = "none",
+    [EX_PIN_COMPACT] = "compact",
+    [EX_PIN_SPREAD] = "spread",
+};
+
 #define COUNT_OF(array) (sizeof(array) / sizeof((array)[0]))
 
 const struct executor_ops *ex_find(const char *name)
@@ -83,5 +89,22 @@ int ex_wait_parse(const char *text, enum ex_wait *out)
 	if (index < 0)
 		return -EINVAL;
 	*out = (enum ex_wait)index;
+	return 0;
+}
+
+const char *ex_pin_name(enum ex_pin pin)
+{
+	if ((size_t)pin >= COUNT_OF(pin_names))
+		return "unknown";
+	return pin_names[pin];
+}
+
+int ex_pin_parse(const char *text, enum ex_pin *out)
+{
+	int index = find_name(pin_names, COUNT_OF(pin_names), text);
+
+	if (index < 0)
+		return -EINVAL;
+	*out = (enum ex_pin)index;
 	return 0;
 }

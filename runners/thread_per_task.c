@@ -53,6 +53,7 @@ static void *thread_per_task_main(void *opaque)
 	struct thread_per_task *ex = slot->owner;
 	const struct ex_job *job = slot->job;
 
+	pt_pin_self(slot->worker);
 	job->results[slot->task] = job->fn(job->arg, slot->task, slot->worker);
 	pthread_mutex_lock(&ex->lock);
 	ex->finished[ex->finished_count++] = slot->worker;
@@ -97,6 +98,12 @@ static int thread_per_task_start(const struct ex_config *config,
 	if (workers == 0) {
 		snprintf(err, errlen,
 			 "thread-per-task needs at least one worker");
+		ret = -EINVAL;
+		goto out;
+	}
+	if (pt_pin_prepare(config->pin)) {
+		snprintf(err, errlen, "%s: cannot read the allowed CPUs to pin",
+			 "thread-per-task");
 		ret = -EINVAL;
 		goto out;
 	}

@@ -45,6 +45,7 @@ static void *thread_pool_worker_main(void *opaque)
 
 	snprintf(name, sizeof(name), "pt-worker-%u", worker->index);
 	pthread_setname_np(pthread_self(), name);
+	pt_pin_self(worker->index);
 	pt_worker_loop(worker->pool->ctl, worker->index);
 	return NULL;
 }
@@ -74,6 +75,12 @@ static int thread_pool_start(const struct ex_config *config,
 	*out = NULL;
 	if (workers == 0) {
 		snprintf(err, errlen, "thread-pool needs at least one worker");
+		ret = -EINVAL;
+		goto out;
+	}
+	if (pt_pin_prepare(config->pin)) {
+		snprintf(err, errlen, "%s: cannot read the allowed CPUs to pin",
+			 "thread-pool");
 		ret = -EINVAL;
 		goto out;
 	}

@@ -16,6 +16,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -45,6 +46,9 @@ struct shared_context {
 	_Atomic uint32_t bad_worker;  /* set if a worker index >= W was seen */
 	_Atomic pid_t worker_pids[4]; /* the process that ran as worker w */
 	_Atomic uint32_t runs[MAX_TASKS];
+	_Atomic int task_cpu[MAX_TASKS]; /* pinning test: where it ran */
+	_Atomic unsigned task_worker[MAX_TASKS];
+	_Atomic int task_allowed[MAX_TASKS]; /* CPUs it was allowed */
 };
 
 static struct shared_context *shared;
@@ -263,6 +267,81 @@ static void test_wait_policies(void **state)
 				check_executor(ex_all[e], EX_SCHED_STATIC, 0,
 					       workers[w], waits[p]);
 			}
+		}
+	}
+}
+
+/* Records where the task ran and on how many CPUs it was allowed to. */
+static uint64_t pinning_task(void *arg, uint64_t index, unsigned worker)
+{
+	struct shared_context *context = arg;
+	cpu_set_t set;
+
+	atomic_store(&context->task_cpu[index], sched_getcpu());
+	atomic_store(&context->task_worker[index], worker);
+	atomic_store(&context->task_allowed[index],
+		     sched_getaffinity(0, sizeof(set), &set) ? -1
+							     : CPU_COUNT(&set));
+	return checksum_of(index);
+}
+
+/*
+ * --pin: with compact or spread every worker (thread or process, pooled or
+ * per task) is bound to exactly one CPU, the same one for all of its tasks,
+ * and with W <= CPUs no two workers share one; with none nothing is bound.
+ */
+static void test_pinning(void **state)
+{
+	const enum ex_pin pins[] = {EX_PIN_COMPACT, EX_PIN_SPREAD, EX_PIN_NONE};
+	static uint64_t results[64];
+	cpu_set_t allowed;
+	unsigned workers = online_cpus() < 4 ? online_cpus() : 4;
+
+	(void)state;
+	assert_int_equal(sched_getaffinity(0, sizeof(allowed), &allowed), 0);
+	for (size_t e = 0; ex_all[e]; e++) {
+		if (!ex_all[e]->uses_workers)
+			continue;
+		for (size_t p = 0; p < 3; p++) {
+			struct ex_config config = {.workers = workers,
+						   .schedule = EX_SCHED_STATIC,
+						   .max_tasks = 64,
+						   .pin = pins[p]};
+			struct ex_job job = {.fn = pinning_task,
+					     .arg = shared,
+					     .ntasks = 64,
+					     .results = results};
+			struct executor *ex;
+			char err[256];
+			int cpu_of[4] = {-1, -1, -1, -1};
+
+			assert_int_equal(
+			    ex_all[e]->start(&config, &ex, err, sizeof(err)),
+			    0);
+			assert_int_equal(ex_all[e]->map(ex, &job), 0);
+			ex_all[e]->stop(ex);
+			for (unsigned i = 0; i < 64; i++) {
+				unsigned w = shared->task_worker[i];
+				int cpu = shared->task_cpu[i];
+
+				assert_int_equal(results[i], checksum_of(i));
+				assert_true(w < workers);
+				if (pins[p] == EX_PIN_NONE) {
+					assert_int_equal(
+					    shared->task_allowed[i],
+					    CPU_COUNT(&allowed));
+					continue;
+				}
+				assert_int_equal(shared->task_allowed[i], 1);
+				if (cpu_of[w] < 0)
+					cpu_of[w] = cpu;
+				assert_int_equal(cpu_of[w], cpu);
+			}
+			for (unsigned a = 0; a < workers; a++)
+				for (unsigned b = a + 1; b < workers; b++)
+					if (cpu_of[a] >= 0 && cpu_of[b] >= 0)
+						assert_int_not_equal(cpu_of[a],
+								     cpu_of[b]);
 		}
 	}
 }
@@ -625,6 +704,7 @@ int main(void)
 	    cmocka_unit_test_prestate(test_matrix, NULL),
 	    cmocka_unit_test_prestate(test_matrix, NULL),
 	    cmocka_unit_test(test_wait_policies),
+	    cmocka_unit_test(test_pinning),
 	    cmocka_unit_test(test_thread_pool_names_workers),
 	    cmocka_unit_test(test_process_pool_survives_crashes),
 	    cmocka_unit_test(test_process_pool_ignores_other_children),

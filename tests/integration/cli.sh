@@ -68,6 +68,7 @@ unknown parameter|--workload=cpu-hash --param sleep=1ms
 --schedule|--schedule=fastest
 --chunk|--chunk=-1
 --wait|--wait=forever
+--pin|--pin=everywhere
 --timeout|--timeout=0
 --timeout|--timeout=-5
 --timeout|--timeout=soon

@@ -114,6 +114,15 @@ check "a --param list sweeps, non-default settings are in the names" \
     "cpu-hash/process-pool/workers:2/tasks:40/work:3000/schedule:static/chunk:4/manual_time"]' \
   "$WORK/sweep.json"
 
+"$BENCH" --workload=cpu-hash --executor=serial,thread-pool,process-per-task --workers=2 "${quick[@]}" \
+  --pin=compact --out="$WORK/pin.json" >/dev/null 2>&1
+check "--pin is in the names of executors with workers, not serial's" \
+  jq -e '[.benchmarks[].name] == [
+    "cpu-hash/serial/workers:1/tasks:40/work:2000/manual_time",
+    "cpu-hash/thread-pool/workers:2/tasks:40/work:2000/pin:compact/manual_time",
+    "cpu-hash/process-per-task/workers:2/tasks:40/work:2000/pin:compact/manual_time"]' \
+  "$WORK/pin.json"
+
 # Every workload under every executor, tiny: each verified against serial.
 "$BENCH" --workload=cpu-hash,cpu-float,mem-stream,io-sleep,io-file,gil,lock-contention,false-sharing,malloc-churn,cpu-skewed,fork-footprint,io-net --executor=all --workers=1,3 \
   --min-time=0.001 --tasks=9 --param cpu-hash.work=100 --param io-sleep.sleep=100us \
