@@ -49,7 +49,7 @@ static void print_list(void)
 	for (unsigned i = 0; wl_all[i]; i++) {
 		const struct workload *w = wl_all[i];
 
-		printf("  %-16s %-8s %s (default %llu tasks)\n", w->name,
+		printf("  %-16s %-10s %s (default %llu tasks)\n", w->name,
 		       wl_kind_name(w->kind), w->summary,
 		       (unsigned long long)w->default_tasks);
 		if (w->unavailable)
