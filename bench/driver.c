@@ -239,6 +239,8 @@ static void bench_config(gb_state *st, void *arg)
 	gb_set_items_processed(st, gb_iterations(st) * (int64_t)c->tasks);
 	gb_set_counter(st, "workers", c->exc.workers, GB_COUNTER_DEFAULT);
 	gb_set_counter(st, "tasks", (double)c->tasks, GB_COUNTER_DEFAULT);
+	gb_set_counter(st, "workload_version",
+		       c->wl->version ? c->wl->version : 1, GB_COUNTER_DEFAULT);
 	gb_set_counter(st, "create_s", create, GB_COUNTER_DEFAULT);
 	gb_set_counter(st, "create_per_worker_s", create / c->exc.workers,
 		       GB_COUNTER_DEFAULT);

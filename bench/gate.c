@@ -888,6 +888,16 @@ int gate_compare_files(const struct gate_options *o, const char *base_path,
 			err = -EINVAL;
 			break;
 		}
+		if (!same_param(b->workload_version, n->workload_version)) {
+			snprintf(c.why, sizeof(c.why),
+				 "%s: workload versions differ (BASE %g, NEW "
+				 "%g): the kernel changed, its times are not "
+				 "comparable",
+				 b->name, b->workload_version,
+				 n->workload_version);
+			err = -EINVAL;
+			break;
+		}
 		err = decide(&c, b, n, r);
 	}
 	for (size_t i = 0; !err && i < nw.n; i++) {

@@ -44,7 +44,7 @@ static struct gate_bench *find_or_add(struct gate_set *set, const char *name)
 	b->name = strdup(name);
 	if (!b->name)
 		return NULL;
-	b->tasks = b->workers = b->threads = NAN;
+	b->tasks = b->workers = b->threads = b->workload_version = NAN;
 	set->n++;
 	return b;
 }
@@ -148,9 +148,11 @@ static int read_entry(struct gate_set *set, json_t *entry, size_t index,
 	if (!aggregate) {
 		/* Aggregates carry aggregated counters (a stddev of tasks is
 		 * 0): only repetitions tell the parameters. */
-		const char *param_keys[] = {"tasks", "workers", "threads"};
-		double *param_slots[] = {&b->tasks, &b->workers, &b->threads};
-		for (size_t k = 0; k < 3; k++) {
+		const char *param_keys[] = {"tasks", "workers", "threads",
+					    "workload_version"};
+		double *param_slots[] = {&b->tasks, &b->workers, &b->threads,
+					 &b->workload_version};
+		for (size_t k = 0; k < 4; k++) {
 			int err =
 			    set_param(param_slots[k], entry, param_keys[k]);
 

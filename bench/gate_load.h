@@ -17,6 +17,7 @@ struct gate_bench {
 	size_t n_aggregates; /* aggregate entries seen (not used as samples) */
 	char *error;	     /* error_message when an entry failed, else NULL */
 	double tasks, workers, threads; /* NAN when absent: the parameters */
+	double workload_version;	/* NAN when absent (foreign files) */
 };
 
 struct gate_set {

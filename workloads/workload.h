@@ -60,6 +60,12 @@ struct workload {
 	const struct wl_param
 	    *params;		/* terminated by an entry with name NULL */
 	uint64_t default_tasks; /* tasks per job when --tasks is not given */
+	/*
+	 * Bump when a change makes a task do different work for the same
+	 * parameters: results of two versions must not be compared (bench
+	 * compare refuses). 0 means 1.
+	 */
+	unsigned version;
 
 	/*
 	 * Runs once in the parent before workers exist. params has one value

@@ -113,6 +113,14 @@ expect schema 2 '^bench: compare: procthread schema versions differ' \
 	compare "$F/base.json" "$F/schema2.json"
 expect params 2 "^bench: compare: .*different parameters under one name" \
 	compare "$F/base.json" "$F/params.json"
+# The same fixture with the kernel's version bumped on both sides, then on
+# one side only: comparable, then refused.
+jq '.benchmarks[] |= (.workload_version = 2)' "$F/base.json" >"$OUT/v2.json"
+jq '.benchmarks[] |= (.workload_version = 3)' "$F/base.json" >"$OUT/v3.json"
+expect workload-version-same 0 'no regression' \
+	compare "$OUT/v2.json" "$OUT/v2.json"
+expect workload-version 2 "^bench: compare: .*workload versions differ \(BASE 2, NEW 3\)" \
+	compare "$OUT/v2.json" "$OUT/v3.json"
 for bad in malformed empty truncated not_gb no_benchmarks wrong_types \
 	bad_entry deep huge_number root_array; do
 	expect "bad-$bad" 2 "^bench: compare: .*$bad.json: " \

@@ -35,7 +35,7 @@ check "serial runs once whatever --workers says" \
 
 fields='["name","family_index","per_family_instance_index","run_name","run_type",
   "repetitions","repetition_index","threads","iterations","real_time","cpu_time",
-  "time_unit","items_per_second","workers","tasks","create_s","create_per_worker_s","stop_s",
+  "time_unit","items_per_second","workers","tasks","workload_version","create_s","create_per_worker_s","stop_s",
   "cpu_user_s","cpu_sys_s","cpu_util","ctx_switches_vol","ctx_switches_invol","faults_minor","faults_major",
   "mem_peak_rss_bytes","mem_pss_bytes"]'
 check "every entry has Google Benchmark's fields and our counters" \
