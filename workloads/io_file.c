@@ -132,36 +132,6 @@ static uint64_t hash_chunk(uint64_t hash, const unsigned char *buf, size_t len)
 	return hash;
 }
 
-static int write_all(int fd, const unsigned char *buf, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, buf, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-static int read_all(int fd, unsigned char *buf, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = read(fd, buf, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* Writes, syncs, reads back and checks one file; returns 0 or -1. */
 static int write_and_verify(const struct io_file_state *st, int fd,
 			    uint64_t seed, unsigned char *wbuf,
@@ -174,7 +144,7 @@ static int write_and_verify(const struct io_file_state *st, int fd,
 		    st->size - off < IO_CHUNK ? st->size - off : IO_CHUNK;
 
 		fill_chunk(wbuf, len, seed, off);
-		if (write_all(fd, wbuf, len))
+		if (wl_transfer_all(fd, wbuf, len, wl_write_op))
 			return -1;
 	}
 	if (st->sync && fsync(fd))
@@ -185,7 +155,7 @@ static int write_and_verify(const struct io_file_state *st, int fd,
 		size_t len =
 		    st->size - off < IO_CHUNK ? st->size - off : IO_CHUNK;
 
-		if (read_all(fd, rbuf, len))
+		if (wl_transfer_all(fd, rbuf, len, wl_read_op))
 			return -1;
 		fill_chunk(wbuf, len, seed, off);
 		if (memcmp(wbuf, rbuf, len) != 0)

@@ -365,36 +365,6 @@ static void fill_chunk(unsigned char *buf, size_t len, uint64_t seed,
 	}
 }
 
-static int send_all(int fd, const unsigned char *buf, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-static int recv_all(int fd, unsigned char *buf, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = recv(fd, buf, len, 0);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1; /* EOF, error or timeout */
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* One echo of size bytes on fd; returns 0 and the hash, or -1. */
 static int echo(const struct io_net_state *st, int fd, uint64_t seed,
 		uint64_t *hash)
@@ -409,7 +379,8 @@ static int echo(const struct io_net_state *st, int fd, uint64_t seed,
 		    st->size - off < NET_CHUNK ? st->size - off : NET_CHUNK;
 
 		fill_chunk(out, len, seed, off);
-		if (send_all(fd, out, len) || recv_all(fd, in, len) ||
+		if (wl_transfer_all(fd, out, len, wl_send_op) ||
+		    wl_transfer_all(fd, in, len, wl_recv_op) ||
 		    memcmp(out, in, len) != 0)
 			goto out;
 		for (size_t i = 0; i < len; i++)

@@ -7,6 +7,8 @@
 #ifndef PT_WL_KERNELS_H
 #define PT_WL_KERNELS_H
 
+#include <sys/types.h>
+
 #include "workload.h"
 
 extern const struct workload wl_cpu_hash;
@@ -77,5 +79,22 @@ static inline uint64_t wl_burn(uint64_t x, uint64_t rounds)
  */
 int wl_param_check_all(const struct workload *w, const double *values,
 		       char *err, size_t errlen);
+
+/*
+ * A read(2)- or write(2)-like call: wl_read_op, wl_write_op, and for sockets
+ * wl_recv_op and wl_send_op (MSG_NOSIGNAL: a closed peer is an error, not a
+ * SIGPIPE that kills the worker).
+ */
+typedef ssize_t (*wl_io_op)(int fd, void *buf, size_t len);
+ssize_t wl_read_op(int fd, void *buf, size_t len);
+ssize_t wl_write_op(int fd, void *buf, size_t len);
+ssize_t wl_recv_op(int fd, void *buf, size_t len);
+ssize_t wl_send_op(int fd, void *buf, size_t len);
+
+/*
+ * Moves all len bytes with op, retrying after EINTR and short transfers.
+ * Returns 0, or -1 on an error or an early end of file.
+ */
+int wl_transfer_all(int fd, void *buf, size_t len, wl_io_op op);
 
 #endif
