@@ -102,6 +102,8 @@ info_refuses() {
   [ $? -eq 2 ] && [[ "$err" == "bench: info: unknown argument '--frob'"* ]]
 }
 check "info refuses a bad argument" info_refuses
+check "info names the PAPI version, or says the build has none" \
+  bash -c "'$BENCH' info | grep -Eq '^PAPI +([0-9]+\.|built without PAPI)'"
 check "--help prints usage" bash -c "'$BENCH' --help | grep -q -- '--executor=LIST'"
 check "--version prints version" bash -c "'$BENCH' --version | grep -q 'procthread'"
 list=$("$BENCH" --list)
