@@ -288,8 +288,8 @@ int pt_run_config(const struct pt_config *c, const struct pt_child_io *io)
 		snprintf(x.setup_error, sizeof(x.setup_error),
 			 "out of memory for %" PRIu64 " tasks", c->tasks);
 	} else {
-		rc = c->wl->setup(c->params, c->tasks, &x.state, x.setup_error,
-				  sizeof(x.setup_error));
+		rc = wl_setup(c->wl, c->params, c->tasks, &x.state,
+			      x.setup_error, sizeof(x.setup_error));
 		if (rc && !x.setup_error[0])
 			snprintf(x.setup_error, sizeof(x.setup_error),
 				 "%s setup failed: %s", c->wl->name,

@@ -686,7 +686,7 @@ static void run_small_job(const struct small_job *job)
 	assert_non_null(w);
 	assert_true(n <= 64);
 	small_params(w, job->set, values);
-	if (w->setup(values, n, &st, err, sizeof(err))) {
+	if (wl_setup(w, values, n, &st, err, sizeof(err))) {
 		print_error("%s setup: %s\n", w->name, err);
 		fail();
 	}
@@ -753,7 +753,8 @@ static void test_default_setup(void **state)
 		int rc;
 
 		wl_param_defaults(w, values);
-		rc = w->setup(values, w->default_tasks, &st, err, sizeof(err));
+		rc = wl_setup(w, values, w->default_tasks, &st, err,
+			      sizeof(err));
 		if (rc) {
 			print_error("%s: %s\n", w->name, err);
 			fail();
@@ -777,15 +778,15 @@ static void test_setup_rejects_out_of_range(void **state)
 
 			wl_param_defaults(w, values);
 			values[j] = w->params[j].max + 1e6;
-			assert_int_equal(w->setup(values, w->default_tasks, &st,
-						  err, sizeof(err)),
+			assert_int_equal(wl_setup(w, values, w->default_tasks,
+						  &st, err, sizeof(err)),
 					 -ERANGE);
 			assert_non_null(strstr(err, w->params[j].name));
 			assert_null(st);
 			wl_param_defaults(w, values);
 			values[j] = NAN;
-			assert_int_equal(w->setup(values, w->default_tasks, &st,
-						  err, sizeof(err)),
+			assert_int_equal(wl_setup(w, values, w->default_tasks,
+						  &st, err, sizeof(err)),
 					 -EINVAL);
 			assert_null(st);
 		}
@@ -816,9 +817,9 @@ static void test_mem_stream_exact(void **state)
 		wl_param_defaults(&wl_mem_stream, values);
 		values[wl_param_index(&wl_mem_stream, "size")] =
 		    (double)sizes[k];
-		assert_int_equal(
-		    wl_mem_stream.setup(values, ntasks, &st, err, sizeof(err)),
-		    0);
+		assert_int_equal(wl_setup(&wl_mem_stream, values, ntasks, &st,
+					  err, sizeof(err)),
+				 0);
 		for (uint64_t i = 0; i < ntasks; i++) {
 			uint64_t want = stream_reference(i, sizes[k] / 8);
 
@@ -840,8 +841,9 @@ static void test_mem_stream_rejects(void **state)
 	(void)state;
 	wl_param_defaults(&wl_mem_stream, values);
 	values[size] = 100;
-	assert_int_equal(wl_mem_stream.setup(values, 4, &st, err, sizeof(err)),
-			 -EINVAL);
+	assert_int_equal(
+	    wl_setup(&wl_mem_stream, values, 4, &st, err, sizeof(err)),
+	    -EINVAL);
 	assert_non_null(strstr(err, "size=100"));
 	assert_null(st);
 
@@ -850,12 +852,12 @@ static void test_mem_stream_rejects(void **state)
 	values[size] = 64.0 * 1024 * 1024 * 1024;
 	err[0] = '\0';
 	assert_int_equal(
-	    wl_mem_stream.setup(values, 1ULL << 40, &st, err, sizeof(err)),
+	    wl_setup(&wl_mem_stream, values, 1ULL << 40, &st, err, sizeof(err)),
 	    -EINVAL);
 	assert_non_null(strstr(err, "physical memory"));
 	err[0] = '\0';
 	assert_int_equal(
-	    wl_mem_stream.setup(values, 1u << 20, &st, err, sizeof(err)),
+	    wl_setup(&wl_mem_stream, values, 1u << 20, &st, err, sizeof(err)),
 	    -EINVAL);
 	assert_non_null(strstr(err, "physical memory"));
 	assert_null(st);
@@ -873,8 +875,8 @@ static void test_io_sleep_sleeps(void **state)
 	wl_param_defaults(&wl_io_sleep, values);
 	assert_true(values[0] == 0.001);
 	values[0] = 0.005;
-	assert_int_equal(wl_io_sleep.setup(values, 1, &st, err, sizeof(err)),
-			 0);
+	assert_int_equal(
+	    wl_setup(&wl_io_sleep, values, 1, &st, err, sizeof(err)), 0);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	sum = wl_io_sleep.run_task(st, 0, 0);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
@@ -916,7 +918,8 @@ static void test_io_file_cleans_up(void **state)
 	assert_int_equal(setenv("TMPDIR", dir, 1), 0);
 	wl_param_defaults(&wl_io_file, values);
 	values[wl_param_index(&wl_io_file, "size")] = 4096;
-	assert_int_equal(wl_io_file.setup(values, 4, &st, err, sizeof(err)), 0);
+	assert_int_equal(
+	    wl_setup(&wl_io_file, values, 4, &st, err, sizeof(err)), 0);
 	/* Exactly one private directory, initially empty. */
 	assert_int_equal(count_entries(dir), 1);
 	only_entry(dir, leftover, sizeof(leftover));
@@ -950,7 +953,8 @@ static void test_io_file_poison(void **state)
 	wl_param_defaults(&wl_io_file, values);
 	values[wl_param_index(&wl_io_file, "size")] = 100;
 	assert_int_equal(count_entries(test_tmpdir), 0);
-	assert_int_equal(wl_io_file.setup(values, 2, &st, err, sizeof(err)), 0);
+	assert_int_equal(
+	    wl_setup(&wl_io_file, values, 2, &st, err, sizeof(err)), 0);
 	assert_true(wl_io_file.run_task(st, 0, 0) != WL_IO_FILE_POISON);
 	only_entry(test_tmpdir, dir, sizeof(dir));
 	assert_int_equal(rmdir(dir), 0);
@@ -970,8 +974,8 @@ static void test_io_file_bad_tmpdir(void **state)
 	(void)state;
 	setenv("TMPDIR", "/nonexistent/procthread-test", 1);
 	wl_param_defaults(&wl_io_file, values);
-	assert_int_equal(wl_io_file.setup(values, 2, &st, err, sizeof(err)),
-			 -ENOENT);
+	assert_int_equal(
+	    wl_setup(&wl_io_file, values, 2, &st, err, sizeof(err)), -ENOENT);
 	assert_non_null(strstr(err, "/nonexistent/procthread-test"));
 	assert_null(st);
 	if (saved)
@@ -1008,7 +1012,7 @@ static pid_t start_fault_child(const char *mode)
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		setrlimit(RLIMIT_CORE, &no_core);
-		if (wl_fault.setup(values, 5, &st, err, sizeof(err)))
+		if (wl_setup(&wl_fault, values, 5, &st, err, sizeof(err)))
 			_exit(100);
 		wl_fault.run_task(st, 1, 0); /* a healthy task returns */
 		wl_fault.run_task(st, 2, 0);
@@ -1064,17 +1068,18 @@ static void test_fault_rejects_at(void **state)
 	(void)state;
 	wl_param_defaults(&wl_fault, values);
 	values[at] = 10;
-	assert_int_equal(wl_fault.setup(values, 10, &st, err, sizeof(err)),
+	assert_int_equal(wl_setup(&wl_fault, values, 10, &st, err, sizeof(err)),
 			 -EINVAL);
 	assert_non_null(strstr(err, "at=10"));
 	assert_non_null(strstr(err, "0..9"));
 	assert_null(st);
 	values[at] = 0;
-	assert_int_equal(wl_fault.setup(values, 0, &st, err, sizeof(err)),
+	assert_int_equal(wl_setup(&wl_fault, values, 0, &st, err, sizeof(err)),
 			 -EINVAL);
 	assert_null(st);
 	values[at] = 9;
-	assert_int_equal(wl_fault.setup(values, 10, &st, err, sizeof(err)), 0);
+	assert_int_equal(wl_setup(&wl_fault, values, 10, &st, err, sizeof(err)),
+			 0);
 	wl_fault.teardown(st);
 }
 

@@ -70,7 +70,7 @@ static void *setup_or_fail(const struct workload *w, const double *values,
 	char err[256] = "";
 	void *st = NULL;
 
-	if (w->setup(values, ntasks, &st, err, sizeof(err))) {
+	if (wl_setup(w, values, ntasks, &st, err, sizeof(err))) {
 		print_error("%s setup: %s\n", w->name, err);
 		fail();
 	}
@@ -108,7 +108,8 @@ static void expect_setup_fails(const struct workload *w,
 	void *st = NULL;
 
 	parse_params(w, set, values);
-	assert_int_equal(w->setup(values, ntasks, &st, err, sizeof(err)), rc);
+	assert_int_equal(wl_setup(w, values, ntasks, &st, err, sizeof(err)),
+			 rc);
 	assert_null(st);
 	if (!strstr(err, in_message)) {
 		print_error("%s: \"%s\" lacks \"%s\"\n", w->name, err,

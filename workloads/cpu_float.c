@@ -48,11 +48,7 @@ static int cpu_float_setup(const double *params, uint64_t ntasks, void **state,
 			   char *err, size_t errlen)
 {
 	struct cpu_float_state *st;
-	int rc;
 
-	rc = wl_param_check_all(&wl_cpu_float, params, err, errlen);
-	if (rc)
-		return rc;
 	st = malloc(sizeof(*st));
 	if (!st) {
 		snprintf(err, errlen, "out of memory");

@@ -36,12 +36,8 @@ static int cpu_hash_setup(const double *params, uint64_t ntasks, void **state,
 			  char *err, size_t errlen)
 {
 	struct cpu_hash_state *st;
-	int rc;
 
 	(void)ntasks;
-	rc = wl_param_check_all(&wl_cpu_hash, params, err, errlen);
-	if (rc)
-		return rc;
 	st = malloc(sizeof(*st));
 	if (!st) {
 		snprintf(err, errlen, "out of memory");

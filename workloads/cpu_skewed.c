@@ -64,12 +64,8 @@ static int cpu_skewed_setup(const double *params, uint64_t ntasks, void **state,
 			    char *err, size_t errlen)
 {
 	struct cpu_skewed_state *st;
-	int rc;
 
 	(void)ntasks;
-	rc = wl_param_check_all(&wl_cpu_skewed, params, err, errlen);
-	if (rc)
-		return rc;
 	if (params[P_WORK] * params[P_CAP] > 1e12) {
 		snprintf(err, errlen,
 			 "work x cap = %.3g rounds: the longest task would "

@@ -65,9 +65,6 @@ static int false_sharing_setup(const double *params, uint64_t ntasks,
 	int rc;
 
 	(void)ntasks;
-	rc = wl_param_check_all(&wl_false_sharing, params, err, errlen);
-	if (rc)
-		return rc;
 	st = malloc(sizeof(*st));
 	if (!st) {
 		snprintf(err, errlen, "out of memory");

@@ -80,11 +80,7 @@ static int fault_setup(const double *params, uint64_t ntasks, void **state,
 		       char *err, size_t errlen)
 {
 	struct fault_state *st;
-	int rc;
 
-	rc = wl_param_check_all(&wl_fault, params, err, errlen);
-	if (rc)
-		return rc;
 	if (params[P_AT] >= (double)ntasks) {
 		if (ntasks == 0)
 			snprintf(err, errlen, "at=%.0f: the job has no tasks",

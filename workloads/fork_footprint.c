@@ -74,9 +74,6 @@ static int fork_footprint_setup(const double *params, uint64_t ntasks,
 	int rc;
 
 	(void)ntasks;
-	rc = wl_param_check_all(&wl_fork_footprint, params, err, errlen);
-	if (rc)
-		return rc;
 	if (params[P_RSS] != 0 && params[P_RSS] < MIB) {
 		snprintf(err, errlen,
 			 "rss=%.0f bytes is less than 1 MiB: write a size with "

@@ -67,9 +67,6 @@ static int io_file_setup(const double *params, uint64_t ntasks, void **state,
 	int rc;
 
 	(void)ntasks;
-	rc = wl_param_check_all(&wl_io_file, params, err, errlen);
-	if (rc)
-		return rc;
 	if (!tmp || !*tmp)
 		tmp = "/tmp";
 	st = malloc(sizeof(*st));

@@ -249,9 +249,6 @@ static int io_net_setup(const double *params, uint64_t ntasks, void **state,
 	double timeout;
 
 	(void)ntasks;
-	rc = wl_param_check_all(&wl_io_net, params, err, errlen);
-	if (rc)
-		return rc;
 	st = calloc(1, sizeof(*st));
 	if (!st) {
 		snprintf(err, errlen, "out of memory");

@@ -44,12 +44,8 @@ static int io_sleep_setup(const double *params, uint64_t ntasks, void **state,
 {
 	struct io_sleep_state *st;
 	long long ns;
-	int rc;
 
 	(void)ntasks;
-	rc = wl_param_check_all(&wl_io_sleep, params, err, errlen);
-	if (rc)
-		return rc;
 	st = malloc(sizeof(*st));
 	if (!st) {
 		snprintf(err, errlen, "out of memory");

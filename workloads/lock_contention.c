@@ -73,9 +73,6 @@ static int lock_contention_setup(const double *params, uint64_t ntasks,
 	int rc;
 
 	(void)ntasks;
-	rc = wl_param_check_all(&wl_lock_contention, params, err, errlen);
-	if (rc)
-		return rc;
 	st = calloc(1, sizeof(*st));
 	if (!st) {
 		snprintf(err, errlen, "out of memory");

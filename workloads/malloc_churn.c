@@ -66,12 +66,8 @@ static int malloc_churn_setup(const double *params, uint64_t ntasks,
 			      void **state, char *err, size_t errlen)
 {
 	struct malloc_churn_state *st;
-	int rc;
 
 	(void)ntasks;
-	rc = wl_param_check_all(&wl_malloc_churn, params, err, errlen);
-	if (rc)
-		return rc;
 	if (params[P_LIVE] * params[P_MAX_SIZE] > 4.0 * 1024 * 1024 * 1024) {
 		snprintf(err, errlen,
 			 "live x max_size = %.0f MiB: a task could hold more "

@@ -58,9 +58,6 @@ static int mem_stream_setup(const double *params, uint64_t ntasks, void **state,
 	void *map;
 	int rc;
 
-	rc = wl_param_check_all(&wl_mem_stream, params, err, errlen);
-	if (rc)
-		return rc;
 	size = (uint64_t)params[P_SIZE];
 	if (size % sizeof(double)) {
 		snprintf(err, errlen,

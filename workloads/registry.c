@@ -47,3 +47,13 @@ const char *wl_kind_name(enum wl_kind kind)
 	}
 	return "unknown";
 }
+
+int wl_setup(const struct workload *w, const double *params, uint64_t ntasks,
+	     void **state, char *err, size_t errlen)
+{
+	int rc = wl_param_check_all(w, params, err, errlen);
+
+	if (rc)
+		return rc;
+	return w->setup(params, ntasks, state, err, errlen);
+}

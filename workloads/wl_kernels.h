@@ -72,15 +72,6 @@ static inline uint64_t wl_burn(uint64_t x, uint64_t rounds)
 }
 
 /*
- * Checks that values[] (one per parameter of w) are finite, whole where
- * required and within range, as wl_param_parse would. Setups call it first
- * because a caller may hand them values that never went through the parser.
- * Returns 0, or -EINVAL / -ERANGE and a one-line reason in err.
- */
-int wl_param_check_all(const struct workload *w, const double *values,
-		       char *err, size_t errlen);
-
-/*
  * A read(2)- or write(2)-like call: wl_read_op, wl_write_op, and for sockets
  * wl_recv_op and wl_send_op (MSG_NOSIGNAL: a closed peer is an error, not a
  * SIGPIPE that kills the worker).

@@ -123,6 +123,22 @@ int wl_param_parse(const struct wl_param *p, const char *text, double *value,
 void wl_param_format(const struct wl_param *p, double value, char *buf,
 		     size_t buflen);
 
+/*
+ * Checks that values[] (one per parameter of w) are finite, whole where
+ * required and within range, as wl_param_parse would. Returns 0, or
+ * -EINVAL / -ERANGE and a one-line reason in err.
+ */
+int wl_param_check_all(const struct workload *w, const double *values,
+		       char *err, size_t errlen);
+
+/*
+ * The one way to set a workload up: checks every parameter value (callers
+ * may hand values that never went through the parser), then runs w->setup.
+ * Returns 0, or a negative errno code and a one-line reason in err.
+ */
+int wl_setup(const struct workload *w, const double *params, uint64_t ntasks,
+	     void **state, char *err, size_t errlen);
+
 /* 64-bit mixing function used by kernels to build checksums. */
 static inline uint64_t wl_mix64(uint64_t x)
 {
