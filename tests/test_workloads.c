@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "wl_kernels.h"
+#include "wl_testing.h"
 #include "workload.h"
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -624,29 +625,6 @@ static void test_round_trip(void **state)
 
 /* ---- kernels ----------------------------------------------------------- */
 
-struct param_setting {
-	const char *name;
-	const char *value;
-};
-
-/* Parses settings over the defaults, so the test goes through the parser. */
-static void small_params(const struct workload *w,
-			 const struct param_setting *set, double *values)
-{
-	wl_param_defaults(w, values);
-	for (; set && set->name; set++) {
-		int i = wl_param_index(w, set->name);
-		char err[256] = "";
-
-		assert_true(i >= 0);
-		if (wl_param_parse(&w->params[i], set->value, &values[i], err,
-				   sizeof(err))) {
-			print_error("%s: %s\n", w->name, err);
-			fail();
-		}
-	}
-}
-
 struct small_job {
 	const char *workload;
 	uint64_t ntasks;
@@ -685,7 +663,7 @@ static void run_small_job(const struct small_job *job)
 
 	assert_non_null(w);
 	assert_true(n <= 64);
-	small_params(w, job->set, values);
+	parse_settings(w, job->set, values);
 	if (wl_setup(w, values, n, &st, err, sizeof(err))) {
 		print_error("%s setup: %s\n", w->name, err);
 		fail();
@@ -993,7 +971,7 @@ static pid_t start_fault_child(const char *mode)
 	double values[WL_MAX_PARAMS];
 	pid_t pid;
 
-	small_params(&wl_fault, set, values);
+	parse_settings(&wl_fault, set, values);
 	fflush(NULL);
 	pid = fork();
 	assert_true(pid >= 0);

@@ -36,33 +36,11 @@
 
 #include "executor.h"
 #include "wl_kernels.h"
+#include "wl_testing.h"
 #include "workload.h"
 
 #define MAX_TASKS 64
 #define RUNNERS	  3 /* threads or processes running tasks at once */
-
-struct setting {
-	const char *name;
-	const char *value;
-};
-
-/* Parses settings over the defaults, as the CLI would. */
-static void parse_params(const struct workload *w, const struct setting *set,
-			 double *values)
-{
-	wl_param_defaults(w, values);
-	for (; set && set->name; set++) {
-		int i = wl_param_index(w, set->name);
-		char err[256] = "";
-
-		assert_true(i >= 0);
-		if (wl_param_parse(&w->params[i], set->value, &values[i], err,
-				   sizeof(err))) {
-			print_error("%s: %s\n", w->name, err);
-			fail();
-		}
-	}
-}
 
 static void *setup_or_fail(const struct workload *w, const double *values,
 			   uint64_t ntasks)
@@ -100,14 +78,14 @@ static void expect_parse(const struct workload *w, const char *name,
 
 /* Expects setup to refuse these settings with rc and a message. */
 static void expect_setup_fails(const struct workload *w,
-			       const struct setting *set, uint64_t ntasks,
+			       const struct param_setting *set, uint64_t ntasks,
 			       int rc, const char *in_message)
 {
 	double values[WL_MAX_PARAMS];
 	char err[256] = "";
 	void *st = NULL;
 
-	parse_params(w, set, values);
+	parse_settings(w, set, values);
 	assert_int_equal(wl_setup(w, values, ntasks, &st, err, sizeof(err)),
 			 rc);
 	assert_null(st);
@@ -256,7 +234,7 @@ static uint64_t check_deterministic(const struct workload *w, void *st,
 struct small_job {
 	const char *workload;
 	uint64_t ntasks;
-	struct setting set[WL_MAX_PARAMS + 1];
+	struct param_setting set[WL_MAX_PARAMS + 1];
 };
 
 static const struct small_job small_jobs[] = {
@@ -292,7 +270,7 @@ static void test_deterministic(void **state)
 		void *st;
 
 		assert_non_null(w);
-		parse_params(w, job->set, values);
+		parse_settings(w, job->set, values);
 		st = setup_or_fail(w, values, job->ntasks);
 		check_deterministic(w, st, job->ntasks);
 		w->teardown(st);
@@ -331,7 +309,7 @@ static void test_under_executors(void **state)
 		double values[WL_MAX_PARAMS];
 		void *st;
 
-		parse_params(w, job->set, values);
+		parse_settings(w, job->set, values);
 		st = setup_or_fail(w, values, job->ntasks);
 		for (uint64_t i = 0; i < job->ntasks; i++)
 			ref[i] = w->run_task(st, i, 0);
@@ -378,7 +356,7 @@ static void test_under_executors(void **state)
 /* lock-contention's counter adds up under the real executors too. */
 static void test_lock_contention_executors(void **state)
 {
-	const struct setting set[] = {{"increments", "300"}, {NULL, 0}};
+	const struct param_setting set[] = {{"increments", "300"}, {NULL, 0}};
 	double values[WL_MAX_PARAMS];
 	uint64_t got[MAX_TASKS];
 	const uint64_t n = 24;
@@ -386,7 +364,7 @@ static void test_lock_contention_executors(void **state)
 	void *st;
 
 	(void)state;
-	parse_params(&wl_lock_contention, set, values);
+	parse_settings(&wl_lock_contention, set, values);
 	st = setup_or_fail(&wl_lock_contention, values, n);
 	for (unsigned e = 0; ex_all[e]; e++) {
 		const struct ex_config config = {.workers = RUNNERS,
@@ -440,7 +418,7 @@ static void test_gil_params(void **state)
 
 static void test_lock_contention_counter(void **state)
 {
-	const struct setting set[] = {
+	const struct param_setting set[] = {
 	    {"increments", "200"}, {"cs", "5"}, {"outside", "5"}, {NULL, 0}};
 	double values[WL_MAX_PARAMS];
 	uint64_t results[MAX_TASKS];
@@ -448,7 +426,7 @@ static void test_lock_contention_counter(void **state)
 	void *st;
 
 	(void)state;
-	parse_params(&wl_lock_contention, set, values);
+	parse_settings(&wl_lock_contention, set, values);
 	st = setup_or_fail(&wl_lock_contention, values, n);
 	assert_true(wl_lock_contention_total(st) == 0);
 	run_threads(&wl_lock_contention, st, n, results);
@@ -478,15 +456,16 @@ static void test_false_sharing_counters(void **state)
 {
 	(void)state;
 	for (int padding = 0; padding <= 1; padding++) {
-		const struct setting set[] = {{"iters", "3000"},
-					      {"padding", padding ? "1" : "0"},
-					      {NULL, 0}};
+		const struct param_setting set[] = {
+		    {"iters", "3000"},
+		    {"padding", padding ? "1" : "0"},
+		    {NULL, 0}};
 		double values[WL_MAX_PARAMS];
 		uint64_t results[MAX_TASKS];
 		const uint64_t n = 30;
 		void *st;
 
-		parse_params(&wl_false_sharing, set, values);
+		parse_settings(&wl_false_sharing, set, values);
 		st = setup_or_fail(&wl_false_sharing, values, n);
 		assert_true(wl_false_sharing_total(st) == 0);
 		run_threads(&wl_false_sharing, st, n, results);
@@ -508,7 +487,7 @@ static void test_false_sharing_counters(void **state)
 
 static void test_malloc_churn_params(void **state)
 {
-	const struct setting huge[] = {
+	const struct param_setting huge[] = {
 	    {"max_size", "1GiB"}, {"live", "100"}, {NULL, 0}};
 
 	(void)state;
@@ -524,7 +503,7 @@ static void test_malloc_churn_params(void **state)
 
 static void test_cpu_skewed_params(void **state)
 {
-	const struct setting huge[] = {
+	const struct param_setting huge[] = {
 	    {"work", "1G"}, {"cap", "100000"}, {NULL, 0}};
 
 	(void)state;
@@ -537,15 +516,16 @@ static void test_cpu_skewed_params(void **state)
 /* Task lengths are skewed: the checksum differs with the seed. */
 static void test_cpu_skewed_seed(void **state)
 {
-	const struct setting one[] = {{"work", "10"}, {NULL, 0}};
-	const struct setting two[] = {{"work", "10"}, {"seed", "2"}, {NULL, 0}};
+	const struct param_setting one[] = {{"work", "10"}, {NULL, 0}};
+	const struct param_setting two[] = {
+	    {"work", "10"}, {"seed", "2"}, {NULL, 0}};
 	double v1[WL_MAX_PARAMS], v2[WL_MAX_PARAMS];
 	void *s1, *s2;
 	unsigned same = 0;
 
 	(void)state;
-	parse_params(&wl_cpu_skewed, one, v1);
-	parse_params(&wl_cpu_skewed, two, v2);
+	parse_settings(&wl_cpu_skewed, one, v1);
+	parse_settings(&wl_cpu_skewed, two, v2);
 	s1 = setup_or_fail(&wl_cpu_skewed, v1, 20);
 	s2 = setup_or_fail(&wl_cpu_skewed, v2, 20);
 	for (uint64_t i = 0; i < 20; i++)
@@ -576,14 +556,14 @@ static long vm_rss_kib(void)
 
 static void test_fork_footprint_memory(void **state)
 {
-	const struct setting set[] = {
+	const struct param_setting set[] = {
 	    {"rss", "128MiB"}, {"work", "10"}, {NULL, 0}};
 	double values[WL_MAX_PARAMS];
 	long before, during, after;
 	void *st;
 
 	(void)state;
-	parse_params(&wl_fork_footprint, set, values);
+	parse_settings(&wl_fork_footprint, set, values);
 	before = vm_rss_kib();
 	st = setup_or_fail(&wl_fork_footprint, values, 4);
 	during = vm_rss_kib();
@@ -600,8 +580,8 @@ static void test_fork_footprint_memory(void **state)
 
 static void test_fork_footprint_params(void **state)
 {
-	const struct setting bare[] = {{"rss", "512"}, {NULL, 0}};
-	const struct setting huge[] = {{"rss", "1000GiB"}, {NULL, 0}};
+	const struct param_setting bare[] = {{"rss", "512"}, {NULL, 0}};
+	const struct param_setting huge[] = {{"rss", "1000GiB"}, {NULL, 0}};
 
 	(void)state;
 	expect_setup_fails(&wl_fork_footprint, bare, 4, -EINVAL, "rss=512MiB");
@@ -648,14 +628,14 @@ static void test_io_net_cleans_up(void **state)
 {
 	(void)state;
 	for (int reuse = 0; reuse <= 1; reuse++) {
-		const struct setting set[] = {
+		const struct param_setting set[] = {
 		    {"size", "5000"}, {"reuse", reuse ? "1" : "0"}, {NULL, 0}};
 		double values[WL_MAX_PARAMS];
 		unsigned port;
 		void *st;
 
 		expect_no_children();
-		parse_params(&wl_io_net, set, values);
+		parse_settings(&wl_io_net, set, values);
 		st = setup_or_fail(&wl_io_net, values, 10);
 		port = wl_io_net_port(st);
 		assert_true(port > 0);
@@ -673,14 +653,14 @@ static void test_io_net_cleans_up(void **state)
 /* With the server gone, a task must fail (poison), and promptly. */
 static void test_io_net_poison(void **state)
 {
-	const struct setting set[] = {
+	const struct param_setting set[] = {
 	    {"size", "100"}, {"timeout", "200ms"}, {NULL, 0}};
 	double values[WL_MAX_PARAMS];
 	pid_t server;
 	void *st;
 
 	(void)state;
-	parse_params(&wl_io_net, set, values);
+	parse_settings(&wl_io_net, set, values);
 	st = setup_or_fail(&wl_io_net, values, 2);
 	assert_true(wl_io_net.run_task(st, 0, 0) != WL_IO_NET_POISON);
 	/* The server is our only child: stop it behind the kernel's back. */
