@@ -42,8 +42,8 @@ int pt_parse_seconds(const char *text, double *out)
 	double v;
 	double scale = 1;
 
-	if (!text || !*text || *text == ' ')
-		return -EINVAL;
+	if (!text || !*text || *text == ' ' || strpbrk(text, "xX"))
+		return -EINVAL; /* strtod would take hex: 0x10 is not 10 */
 	errno = 0;
 	v = strtod(text, &end);
 	if (end == text)
@@ -372,10 +372,74 @@ static const char *const value_flags[] = {
     "--workloads", "--pin",	    NULL,
 };
 
+/* Flags that may be given more than once (each adds to the run). */
+static const char *const repeatable_flags[] = {"--param", "-p", NULL};
+
+/*
+ * A flag that takes one value, given twice, is refused: which value was
+ * meant is a guess, and a benchmark measured with the wrong one looks
+ * right. Aliases count as the same flag.
+ */
+static int note_flag(const char **seen, unsigned *nseen, unsigned max,
+		     const char *name, char *err, size_t errlen)
+{
+	static const char *const aliases[][2] = {
+	    {"--executors", "--executor"},
+	    {"--workloads", "--workload"},
+	    {"--benchmark_out", "--out"},
+	    {"--benchmark_format", "--format"},
+	};
+
+	for (unsigned k = 0; repeatable_flags[k]; k++)
+		if (!strcmp(name, repeatable_flags[k]))
+			return 0;
+	for (unsigned k = 0; k < sizeof(aliases) / sizeof(aliases[0]); k++)
+		if (!strcmp(name, aliases[k][0]))
+			name = aliases[k][1];
+	for (unsigned k = 0; k < *nseen; k++) {
+		if (strcmp(seen[k], name))
+			continue;
+		snprintf(err, errlen, "%s is given twice (give it once)", name);
+		return -EINVAL;
+	}
+	if (*nseen < max)
+		seen[(*nseen)++] = name;
+	return 0;
+}
+
+/* The same Google Benchmark flag twice, also through --repetitions or
+ * --min-time, which are translated into it. */
+static int check_gb_repeats(const struct pt_options *o, char *err,
+			    size_t errlen)
+{
+	for (int i = 2; i < o->gb_argc; i++) {
+		const char *a = o->gb_argv[i];
+		size_t len = strcspn(a, "=");
+
+		for (int j = 1; j < i; j++) {
+			const char *b = o->gb_argv[j];
+			const char *via = "";
+
+			if (strcspn(b, "=") != len || strncmp(a, b, len))
+				continue;
+			if (a == o->gb_storage[0] || b == o->gb_storage[0])
+				via = " (--repetitions sets it too)";
+			else if (a == o->gb_storage[1] || b == o->gb_storage[1])
+				via = " (--min-time sets it too)";
+			snprintf(err, errlen, "%.*s is given twice%s", (int)len,
+				 a, via);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
 int pt_parse_args(int argc, char **argv, struct pt_options *o, char *err,
 		  size_t errlen)
 {
 	uint64_t list[PT_MAX_LIST];
+	const char *seen[64];
+	unsigned nseen = 0;
 	uint64_t v;
 	int n, rc;
 
@@ -386,9 +450,18 @@ int pt_parse_args(int argc, char **argv, struct pt_options *o, char *err,
 		const char *val = NULL;
 		char *eq = strchr(arg, '=');
 		size_t nlen = eq ? (size_t)(eq - arg) : strlen(arg);
-		bool takes_value = false;
+		const char *value_flag = NULL; /* static: kept in seen */
+		bool takes_value;
 
 		if (!strncmp(arg, "--benchmark_", 12)) {
+			if (!strncmp(arg, "--benchmark_out=", 16) &&
+			    (rc = note_flag(seen, &nseen, 64, "--benchmark_out",
+					    err, errlen)))
+				return rc;
+			if (!strncmp(arg, "--benchmark_format=", 19) &&
+			    (rc = note_flag(seen, &nseen, 64,
+					    "--benchmark_format", err, errlen)))
+				return rc;
 			if (!strncmp(arg, "--benchmark_out=", 16)) {
 				o->out_path = arg + 16;
 			} else if (!strncmp(arg,
@@ -418,7 +491,9 @@ int pt_parse_args(int argc, char **argv, struct pt_options *o, char *err,
 		memcpy(name, arg, nlen);
 		name[nlen] = '\0';
 		for (unsigned k = 0; value_flags[k]; k++)
-			takes_value |= !strcmp(name, value_flags[k]);
+			if (!strcmp(name, value_flags[k]))
+				value_flag = value_flags[k];
+		takes_value = value_flag != NULL;
 		if (takes_value) {
 			if (eq) {
 				val = eq + 1;
@@ -432,6 +507,9 @@ int pt_parse_args(int argc, char **argv, struct pt_options *o, char *err,
 			snprintf(err, errlen, "%s takes no value", name);
 			return -EINVAL;
 		}
+		if (takes_value &&
+		    (rc = note_flag(seen, &nseen, 64, value_flag, err, errlen)))
+			return rc;
 
 		if (!strcmp(name, "--help") || !strcmp(name, "-h")) {
 			o->help = true;
@@ -526,10 +604,11 @@ int pt_parse_args(int argc, char **argv, struct pt_options *o, char *err,
 				return -EINVAL;
 			}
 		} else if (!strcmp(name, "--timeout")) {
-			if (pt_parse_seconds(val, &o->timeout)) {
+			if (pt_parse_seconds(val, &o->timeout) ||
+			    o->timeout < PT_MIN_TIMEOUT) {
 				snprintf(err, errlen,
-					 "--timeout=%s: expected a positive "
-					 "duration such as 30, 30s, 500ms",
+					 "--timeout=%s: expected a duration of "
+					 "at least 10ms such as 30, 30s, 500ms",
 					 val);
 				return -EINVAL;
 			}
@@ -582,7 +661,7 @@ int pt_parse_args(int argc, char **argv, struct pt_options *o, char *err,
 			return -EINVAL;
 		}
 	}
-	return 0;
+	return check_gb_repeats(o, err, errlen);
 }
 
 void pt_print_usage(void)

@@ -180,6 +180,13 @@ int gate_parse_option(struct gate_options *o, int argc, char **argv, int *i)
 		fprintf(stderr, "bench: compare: %s: needs a value\n", arg);
 		return -EINVAL;
 	}
+	if (o->given & (1u << which)) {
+		fprintf(stderr,
+			"bench: compare: %s is given twice (give it once)\n",
+			names[which]);
+		return -EINVAL;
+	}
+	o->given |= 1u << which;
 	switch (which) {
 	case 0:
 		errno = 0;
@@ -193,6 +200,8 @@ int gate_parse_option(struct gate_options *o, int argc, char **argv, int *i)
 			goto bad;
 		break;
 	case 2:
+		if (!*value)
+			goto bad;
 		o->thresholds_path = value;
 		break;
 	case 3:
@@ -211,6 +220,8 @@ int gate_parse_option(struct gate_options *o, int argc, char **argv, int *i)
 			goto bad;
 		break;
 	case 5:
+		if (!*value)
+			goto bad;
 		o->noise_path = value;
 		break;
 	case 6:
@@ -231,6 +242,8 @@ int gate_parse_option(struct gate_options *o, int argc, char **argv, int *i)
 			goto bad;
 		break;
 	case 8:
+		if (!*value)
+			goto bad;
 		o->out_path = value;
 		break;
 	}

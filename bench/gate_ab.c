@@ -37,7 +37,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "gate_cmp.h"
+#include "plan.h"
 
 #define EXIT_USAGE 2
 #define MAX_RUNS   1000
@@ -115,6 +117,38 @@ static int parse_unsigned(const char *s, unsigned long long max,
 	if (end == s || *end || errno || *out > max || s[0] == '-')
 		return -EINVAL;
 	return 0;
+}
+
+/*
+ * The bench arguments are checked as this binary's bench would check them,
+ * so that a typo is one line now, not a failed first run after the output
+ * directory exists.
+ */
+static int check_bench_args(const struct ab_options *ab)
+{
+	struct pt_options *opts = calloc(1, sizeof(*opts));
+	char **args = calloc((size_t)ab->n_bench_args + 2, sizeof(*args));
+	struct pt_plan plan = {0};
+	char err[512];
+	int rc = -ENOMEM;
+
+	if (!opts || !args) {
+		fprintf(stderr, "bench: ab: out of memory\n");
+		goto out;
+	}
+	args[0] = (char *)"bench";
+	for (int i = 0; i < ab->n_bench_args; i++)
+		args[i + 1] = ab->bench_args[i];
+	rc = pt_parse_args(ab->n_bench_args + 1, args, opts, err, sizeof(err));
+	if (!rc)
+		rc = pt_plan_build(opts, &plan, err, sizeof(err));
+	if (rc)
+		fprintf(stderr, "bench: ab: %s\n", err);
+out:
+	pt_plan_free(&plan);
+	free(args);
+	free(opts);
+	return rc;
 }
 
 static int parse_args(int argc, char **argv, struct ab_options *ab,
@@ -195,7 +229,7 @@ static int parse_args(int argc, char **argv, struct ab_options *ab,
 			strerror(errno));
 		return -EINVAL;
 	}
-	return 0;
+	return check_bench_args(ab);
 }
 
 /* Runs one bench process: BINARY BENCH_ARGS --out=OUT, standard output

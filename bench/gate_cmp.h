@@ -21,6 +21,7 @@ struct gate_options {
 	const char *noise_path; /* an A/A run, or NULL */
 	double noise_k;
 	const char *out_path; /* also write the output there, or NULL */
+	unsigned given;	      /* options seen, one bit each: none twice */
 };
 
 void gate_options_default(struct gate_options *o);

@@ -15,6 +15,7 @@
  * crash. Times are converted to nanoseconds using time_unit.
  */
 #include "gate_load.h"
+#include "pt_json.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -208,6 +209,11 @@ static int read_entry(struct gate_set *set, json_t *entry, size_t index,
 			 key);
 		return -EINVAL;
 	}
+	if (metric->is_time && x <= 0) {
+		snprintf(why, why_len, "%s: \"%s\" is not a positive time",
+			 b->name, key);
+		return -EINVAL;
+	}
 	if (aggregate) {
 		/* Kept in samples[0] without counting it: it becomes the one
 		 * sample only if no iteration entry shows up (gate_load()),
@@ -226,7 +232,6 @@ static int read_entry(struct gate_set *set, json_t *entry, size_t index,
 int gate_load(const char *path, const struct gate_metric *metric,
 	      struct gate_set *set, char *why, size_t why_len)
 {
-	json_error_t jerr;
 	json_t *root, *list, *context;
 	int err = 0;
 
@@ -235,15 +240,12 @@ int gate_load(const char *path, const struct gate_metric *metric,
 	set->index = json_object();
 	if (!set->path || !set->index)
 		return -ENOMEM;
-	root = json_load_file(path, JSON_DECODE_INT_AS_REAL, &jerr);
-	if (!root) {
-		if (jerr.line <= 0)
-			snprintf(why, why_len, "%s: %s", path, jerr.text);
-		else
-			snprintf(why, why_len, "%s: line %d: %s", path,
-				 jerr.line, jerr.text);
-		return -EINVAL;
-	}
+	/* Duplicated keys are refused: which value counts is a guess. */
+	root =
+	    pt_json_load(path, JSON_DECODE_INT_AS_REAL | JSON_REJECT_DUPLICATES,
+			 &err, why, why_len);
+	if (!root)
+		return err == -ENOMEM ? -ENOMEM : -EINVAL;
 	list = json_object_get(root, "benchmarks");
 	if (!json_is_object(root) || !json_is_array(list)) {
 		snprintf(why, why_len,

@@ -62,6 +62,30 @@ using ContextMap = std::map<std::string, std::string>;
  */
 char *executable_name_copy;
 
+/* Silences std::cerr and std::clog for its lifetime, exceptions included. */
+class QuietStreams
+{
+      public:
+	QuietStreams()
+	    : cerr_buf(std::cerr.rdbuf(nullptr)),
+	      clog_buf(std::clog.rdbuf(nullptr))
+	{
+	}
+	~QuietStreams()
+	{
+		std::cerr.rdbuf(cerr_buf);
+		std::clog.rdbuf(clog_buf);
+		std::cerr.clear();
+		std::clog.clear();
+	}
+	QuietStreams(const QuietStreams &) = delete;
+	QuietStreams &operator=(const QuietStreams &) = delete;
+
+      private:
+	std::streambuf *cerr_buf;
+	std::streambuf *clog_buf;
+};
+
 /* The JSON context writer dereferences executable_name: never leave it NULL. */
 void ensure_executable_name()
 {
@@ -366,7 +390,12 @@ int gb_init(int argc, char **argv, const char **bad)
 			executable_name_copy = name;
 		}
 		global = nullptr;
-		benchmark::Initialize(&left, copy.data());
+		{
+			/* The library explains a bad flag value on its own
+			 * stream; the caller reports it as one line. */
+			QuietStreams quiet;
+			benchmark::Initialize(&left, copy.data());
+		}
 		ContextMap *added = global;
 		global = saved;
 		if (added) {

@@ -304,6 +304,8 @@ int pt_plan_build(const struct pt_options *o, struct pt_plan *plan, char *err,
 			vs.v[p][0] = c.params[p];
 			vs.n[p] = 1;
 		}
+		const struct pt_param_arg *given[WL_MAX_PARAMS] = {0};
+
 		for (unsigned k = 0; k < o->nparams; k++) {
 			const struct pt_param_arg *a = &o->params[k];
 			int pi = wl_param_index(w, a->key);
@@ -311,6 +313,18 @@ int pt_plan_build(const struct pt_options *o, struct pt_plan *plan, char *err,
 			if (pi < 0 ||
 			    (a->workload[0] && strcmp(a->workload, w->name)))
 				continue;
+			/* Two values for one parameter: a sweep is one list. */
+			if (given[pi]) {
+				snprintf(err, errlen,
+					 "--param %s: %s's %s is already set "
+					 "by --param %s (sweep with one list: "
+					 "%s=A,B)",
+					 a->text, w->name, a->key,
+					 given[pi]->text, a->key);
+				rc = -EINVAL;
+				goto fail;
+			}
+			given[pi] = a;
 			rc = parse_values(w, pi, a, &vs, err, errlen);
 			if (rc)
 				goto fail;

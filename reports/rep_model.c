@@ -16,6 +16,7 @@
  * Invariant: after rep_load() every point with ntimes > 0 has finite, positive
  * times; every group has its series sorted by workers, serial first.
  */
+#include "pt_json.h"
 #include "rep_internal.h"
 
 #include <ctype.h>
@@ -24,7 +25,6 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 static const char *const rep_gb_fields[] = {"family_index",
 					    "per_family_instance_index",
@@ -301,9 +301,9 @@ static int rep_add_entry(struct rep_file *file, json_t *entry, size_t index,
 		goto out;
 	}
 	json_t *real = json_object_get(entry, "real_time");
-	const char *unit =
-	    json_string_value(json_object_get(entry, "time_unit"));
-	double us = json_is_number(real)
+	json_t *unit_value = json_object_get(entry, "time_unit");
+	const char *unit = json_string_value(unit_value);
+	double us = json_is_number(real) && (!unit_value || unit)
 			? rep_time_us(json_number_value(real), unit)
 			: NAN;
 	if (!isfinite(us) || us <= 0) {
@@ -510,32 +510,16 @@ int rep_load_json(json_t *root, struct rep_file *file, char *reason,
 int rep_load(const char *path, struct rep_file *file, char *reason,
 	     size_t reason_size)
 {
-	json_error_t error;
 	char *label = file->label; /* the caller may name the file */
 	memset(file, 0, sizeof(*file));
 	file->label = label ? label : rep_strdup("f1");
 	if (!(file->path = rep_strdup(path)) || !file->label)
 		return -ENOMEM;
-	FILE *f = fopen(path, "r");
-	if (!f) {
-		int err = errno;
-		snprintf(reason, reason_size, "%s: %s", path, strerror(err));
-		return -err;
-	}
-	struct stat st;
-	if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
-		fclose(f);
-		snprintf(reason, reason_size, "%s: %s", path, strerror(EISDIR));
-		return -EISDIR;
-	}
-	json_t *root = json_loadf(f, JSON_REJECT_DUPLICATES, &error);
-	fclose(f);
-	if (!root) {
-		snprintf(reason, reason_size,
-			 "%s: malformed JSON at line %d: %s", path, error.line,
-			 error.text);
-		return -EINVAL;
-	}
+	int err;
+	json_t *root = pt_json_load(path, JSON_REJECT_DUPLICATES, &err, reason,
+				    reason_size);
+	if (!root)
+		return err;
 	char inner[REP_REASON_MAX - 64];
 	int ret = rep_load_json(root, file, inner, sizeof(inner));
 	json_decref(root);

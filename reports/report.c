@@ -178,6 +178,7 @@ int rep_main(int argc, char **argv)
 	int status = 2;
 	sigset_t stop_signals, saved_mask;
 	bool masked = false;
+	unsigned threshold_given = 0;
 
 	if (!inputs)
 		return 2;
@@ -195,11 +196,18 @@ int rep_main(int argc, char **argv)
 					a);
 				goto out;
 			}
+			if (out)
+				goto twice;
 			out = argv[i];
 		} else if (!strncmp(a, "--out=", 6) || !strncmp(a, "-o=", 3)) {
+			if (out)
+				goto twice;
 			out = strchr(a, '=') + 1;
 		} else if (!strncmp(a, "--threshold=", 12)) {
 			char *end;
+
+			if (threshold_given++)
+				goto twice;
 			double pct = strtod(a + 12, &end);
 			if (end == a + 12 || *end ||
 			    !(pct >= 0 && pct < 1000)) {
@@ -218,6 +226,13 @@ int rep_main(int argc, char **argv)
 		} else {
 			inputs[ninputs++] = argv[i];
 		}
+		continue;
+	twice:
+		fprintf(stderr,
+			"bench: report: %s: the output or threshold is given "
+			"twice (give it once)\n",
+			a);
+		goto out;
 	}
 	if (out) {
 		/* "report/" and "report" are the same directory */

@@ -183,7 +183,7 @@ expect ab-bad-baseline 2 '^bench: ab: --baseline /nonexistent: ' ab --baseline=/
 expect ab-failing-baseline 2 '^bench: ab: ' ab --baseline=/bin/false --runs=2 $TINY
 expect ab-bad-runs 2 '^bench: ab: --runs: invalid value' ab --baseline="$BIN" --runs=0 $TINY
 expect ab-benchmark-out 2 'set by bench ab' ab --baseline="$BIN" --benchmark_out=x.json $TINY
-expect ab-bad-bench-args 2 '^bench: ab: run 1 .*exited with an error' ab --baseline="$BIN" --runs=1 --workload=nonesuch
+expect ab-bad-bench-args 2 "^bench: ab: --workload: unknown name 'nonesuch'" ab --baseline="$BIN" --runs=1 --workload=nonesuch
 expect ab-help 0 'usage: bench ab' ab --help
 
 echo "$passed passed, $failed failed"

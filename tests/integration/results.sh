@@ -106,7 +106,7 @@ check "--benchmark_filter passes through" \
   jq -e '[.benchmarks[].name] == ["cpu-hash/process-pool/workers:2/tasks:40/work:2000/manual_time"]' \
   "$WORK/filter.json"
 
-"$BENCH" --workload=cpu-hash --executor=pool --workers=2 "${quick[@]}" --param work=1000,3000 \
+"$BENCH" --workload=cpu-hash --executor=pool --workers=2 --min-time=0.01 --tasks=40 --param work=1000,3000 \
   --schedule=static --chunk=4 --out="$WORK/sweep.json" >/dev/null 2>&1
 check "a --param list sweeps, non-default settings are in the names" \
   jq -e '[.benchmarks[].name] == [
