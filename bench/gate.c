@@ -27,10 +27,12 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "gate_cmp.h"
 #include "gate_load.h"
 #include "gate_stats.h"
+#include "results.h"
 
 #define EXIT_REGRESSED 1
 #define EXIT_USAGE     2
@@ -844,6 +846,37 @@ static void ctx_free(struct gate_ctx *c)
 	free(c->rows);
 }
 
+/* --out FILE: written beside FILE and renamed over it when complete, so
+ * an existing FILE is never left truncated. */
+static int write_out(const char *path, const struct gate_ctx *c,
+		     const char *base_path, const char *new_path)
+{
+	struct pt_outfile of;
+	FILE *f;
+	int fd, err = pt_outfile_open(&of, path);
+
+	if (err)
+		return err;
+	fd = dup(of.fd);
+	f = fd < 0 ? NULL : fdopen(fd, "w");
+	if (!f) {
+		err = -errno;
+		if (fd >= 0)
+			close(fd);
+	} else if (print_all(c, base_path, new_path, f)) {
+		err = errno ? -errno : -EIO;
+		fclose(f);
+	} else if (fclose(f)) {
+		err = errno ? -errno : -EIO;
+	}
+	if (err) {
+		pt_outfile_abort(&of);
+		free(of.path);
+		return err;
+	}
+	return pt_outfile_finish(&of);
+}
+
 int gate_compare_files(const struct gate_options *o, const char *base_path,
 		       const char *new_path)
 {
@@ -895,8 +928,9 @@ int gate_compare_files(const struct gate_options *o, const char *base_path,
 		    !same_param(b->workers, n->workers) ||
 		    !same_param(b->threads, n->threads)) {
 			snprintf(c.why, sizeof(c.why),
-				 "%s: different parameters under one name "
-				 "(tasks, workers or threads)",
+				 "%s: BASE and NEW measured different "
+				 "parameters under one name (tasks, workers "
+				 "or threads)",
 				 b->name);
 			err = -EINVAL;
 			break;
@@ -941,11 +975,10 @@ int gate_compare_files(const struct gate_options *o, const char *base_path,
 		goto out;
 	}
 	if (o->out_path) {
-		FILE *f = fopen(o->out_path, "w");
-
-		if (!f || print_all(&c, base_path, new_path, f) || fclose(f)) {
+		err = write_out(o->out_path, &c, base_path, new_path);
+		if (err) {
 			fprintf(stderr, "bench: compare: --out %s: %s\n",
-				o->out_path, strerror(errno ? errno : EIO));
+				o->out_path, strerror(-err));
 			goto out;
 		}
 	}

@@ -178,7 +178,15 @@ static int run(int argc, char **argv)
 		putchar('\n');
 	}
 	status = sum.interrupted ? 128 + sum.interrupted : sum.failed ? 1 : 0;
-	if (o->out_path) {
+	/* Interrupted before anything was measured: an empty file would only
+	 * destroy the previous results, so they stay as they were. */
+	if (o->out_path && sum.interrupted &&
+	    !json_array_size(json_object_get(doc, "benchmarks"))) {
+		fprintf(stderr,
+			"bench: interrupted before any result: --out %s "
+			"left as it was\n",
+			o->out_path);
+	} else if (o->out_path) {
 		rc = pt_outfile_commit(&out, doc);
 		if (rc) {
 			fprintf(stderr, "bench: --out %s: %s\n", o->out_path,
@@ -193,6 +201,7 @@ static int run(int argc, char **argv)
 			sum.failed, plan.n);
 out:
 	pt_outfile_abort(&out);
+	free(out.path);
 	json_decref(doc);
 	pt_plan_free(&plan);
 	free(o);

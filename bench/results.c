@@ -222,14 +222,23 @@ out:
 
 int pt_outfile_commit(struct pt_outfile *of, json_t *doc)
 {
-	int rc = 0;
-
 	if (json_dumpfd(doc, of->fd,
 			JSON_INDENT(2) | JSON_REAL_PRECISION(17)) ||
 	    write(of->fd, "\n", 1) != 1) {
-		rc = errno ? -errno : -EIO;
-		goto out;
+		int rc = errno ? -errno : -EIO;
+
+		pt_outfile_abort(of);
+		free(of->path);
+		of->path = NULL;
+		return rc;
 	}
+	return pt_outfile_finish(of);
+}
+
+int pt_outfile_finish(struct pt_outfile *of)
+{
+	int rc = 0;
+
 	/* mkstemp made it 0600; give it the mode a plain create would. */
 	mode_t mask = umask(022);
 

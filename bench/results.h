@@ -48,6 +48,8 @@ void pt_results_mark_incomplete(json_t *doc, const char *why);
 int pt_outfile_open(struct pt_outfile *of, const char *path);
 /* Writes doc, fsyncs, renames over the destination. 0 or -errno. */
 int pt_outfile_commit(struct pt_outfile *of, json_t *doc);
+/* For content written to of->fd by the caller: fsyncs, renames. */
+int pt_outfile_finish(struct pt_outfile *of);
 /* Removes the temporary file (on error or interrupt). */
 void pt_outfile_abort(struct pt_outfile *of);
 
