@@ -125,6 +125,12 @@ static int parse_list_item(const char *item, uint64_t lo, uint64_t hi,
 				 item);
 			return -EINVAL;
 		}
+		if (mul && a == 0) { /* 0, 0, 0, ... */
+			snprintf(err, errlen,
+				 "'%s': a multiplying range cannot start at 0",
+				 item);
+			return -EINVAL;
+		}
 	}
 	for (uint64_t v = a; v <= b;) {
 		bool seen = false;

@@ -221,6 +221,49 @@ static int add_executors(const struct pt_options *o, struct pt_config *c,
 }
 
 /*
+ * glibc compiles a bounded repetition by copying its operand, so stacked
+ * repetitions ("a++++++++", "(a{1,255}){1,255}{1,255}") take memory
+ * exponential in their count: bench would die compiling its own filter.
+ * Such patterns are refused: a repetition right after another (undefined
+ * in POSIX anyway), a bound above 255 (POSIX's RE_DUP_MAX), and bounds
+ * whose product exceeds 65536.
+ */
+static bool filter_too_costly(const char *spec)
+{
+	double product = 1;
+	bool after_repeat = false;
+
+	for (const char *p = spec; *p; p++) {
+		bool repeat = false;
+
+		if (*p == '\\' && p[1]) {
+			p++;
+		} else if (*p == '*' || *p == '+' || *p == '?') {
+			repeat = true;
+		} else if (*p == '{') {
+			char *end;
+			unsigned long lo = strtoul(p + 1, &end, 10);
+			unsigned long hi = lo;
+
+			if (*end == ',')
+				hi = end[1] == '}' ? lo
+						   : strtoul(end + 1, &end, 10);
+			if (hi > 255 || lo > 255)
+				return true;
+			product *= hi > 1 ? (double)hi : 1;
+			repeat = true;
+		}
+		if (repeat && after_repeat)
+			return true;
+		after_repeat = repeat;
+		if (*p == '{')
+			while (p[1] && *p != '}')
+				p++;
+	}
+	return product > 65536;
+}
+
+/*
  * Applies --benchmark_filter here too, so that a configuration nobody asked
  * for costs no fork, no setup and no reference pass. The syntax is Google
  * Benchmark's: a POSIX extended regex searched in the full name, negated by
@@ -242,6 +285,13 @@ static int apply_filter(const struct pt_options *o, struct pt_plan *plan,
 	if (*spec == '-') {
 		negate = true;
 		spec++;
+	}
+	if (filter_too_costly(spec)) {
+		snprintf(err, errlen,
+			 "--benchmark_filter=%s: stacked or large repetitions "
+			 "(at most {255}, none right after another)",
+			 spec);
+		return -EINVAL;
 	}
 	if (regcomp(&re, spec, REG_EXTENDED | REG_NOSUB)) {
 		snprintf(err, errlen,

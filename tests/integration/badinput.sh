@@ -160,6 +160,9 @@ already set|--workload=io-sleep --param sleep=1ms --param io-sleep.sleep=2ms
 --repetitions sets it too|--repetitions=2 --benchmark_repetitions=3
 --min-time sets it too|--min-time=1 --benchmark_min_time=2
 --benchmark_filter is given twice|--benchmark_filter=a --benchmark_filter=b
+stacked or large repetitions|--benchmark_filter=a++++++++++++++++++++++++
+stacked or large repetitions|--benchmark_filter=(a{1,255}){1,255}{1,255}
+stacked or large repetitions|--benchmark_filter=a{1,1000}
 # Google Benchmark's own flags: its message folded into ours.
 --benchmark_repetitions=abc|--benchmark_repetitions=abc
 --benchmark_min_time=abc|--benchmark_min_time=abc
