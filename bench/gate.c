@@ -32,6 +32,7 @@
 #include "gate_cmp.h"
 #include "gate_load.h"
 #include "gate_stats.h"
+#include "pt_json.h"
 #include "results.h"
 
 #define EXIT_REGRESSED 1
@@ -329,12 +330,15 @@ static int add_noise(struct gate_ctx *c, const char *name, double noise)
  * 1.4826 MAD / median of its repetitions. */
 static int load_noise(struct gate_ctx *c, const char *path)
 {
-	json_error_t jerr;
-	json_t *root = json_load_file(path, JSON_DECODE_INT_AS_REAL, &jerr);
 	struct gate_set set;
-	int err = 0;
+	int err;
+	json_t *root =
+	    pt_json_load(path, JSON_DECODE_INT_AS_REAL | JSON_REJECT_DUPLICATES,
+			 &err, c->why, sizeof(c->why));
 
-	if (root && json_is_object(root) &&
+	if (!root)
+		return err == -ENOMEM ? -ENOMEM : -EINVAL;
+	if (json_is_object(root) &&
 	    json_object_get(root, "procthread_compare_version")) {
 		json_t *list = json_object_get(root, "benchmarks");
 
@@ -356,8 +360,6 @@ static int load_noise(struct gate_ctx *c, const char *path)
 	}
 	json_decref(root);
 	err = gate_load(path, &c->metric, &set, c->why, sizeof(c->why));
-	if (err)
-		return err;
 	for (size_t i = 0; i < set.n && !err; i++) {
 		struct gate_bench *b = &set.bench[i];
 		double med, *dev;

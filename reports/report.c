@@ -166,6 +166,17 @@ static int rep_write_all(struct rep_report *r, char *reason, size_t size)
 	return 0;
 }
 
+/* Prints why a repeated option is refused; returns true for the caller's
+ * `goto out`. */
+static bool rep_given_twice(const char *arg)
+{
+	fprintf(stderr,
+		"bench: report: %s: the output or threshold is given twice "
+		"(give it once)\n",
+		arg);
+	return true;
+}
+
 int rep_main(int argc, char **argv)
 {
 	struct rep_report r = {.threshold = 0.05};
@@ -196,18 +207,18 @@ int rep_main(int argc, char **argv)
 					a);
 				goto out;
 			}
-			if (out)
-				goto twice;
+			if (out && rep_given_twice(a))
+				goto out;
 			out = argv[i];
 		} else if (!strncmp(a, "--out=", 6) || !strncmp(a, "-o=", 3)) {
-			if (out)
-				goto twice;
+			if (out && rep_given_twice(a))
+				goto out;
 			out = strchr(a, '=') + 1;
 		} else if (!strncmp(a, "--threshold=", 12)) {
 			char *end;
 
-			if (threshold_given++)
-				goto twice;
+			if (threshold_given++ && rep_given_twice(a))
+				goto out;
 			double pct = strtod(a + 12, &end);
 			if (end == a + 12 || *end ||
 			    !(pct >= 0 && pct < 1000)) {
@@ -226,13 +237,6 @@ int rep_main(int argc, char **argv)
 		} else {
 			inputs[ninputs++] = argv[i];
 		}
-		continue;
-	twice:
-		fprintf(stderr,
-			"bench: report: %s: the output or threshold is given "
-			"twice (give it once)\n",
-			a);
-		goto out;
 	}
 	if (out) {
 		/* "report/" and "report" are the same directory */
