@@ -199,10 +199,9 @@ static int run(int argc, char **argv)
 		putchar('\n');
 	}
 	status = sum.interrupted ? 128 + sum.interrupted : sum.failed ? 1 : 0;
-	if (sum.resource_limited && !sum.interrupted) {
-		fprintf(stderr, "bench: %s\n", sum.resource_error);
+	/* Out of processes or threads: exit 2, whatever else happened. */
+	if (sum.resource_limited && !sum.interrupted)
 		status = EXIT_USAGE;
-	}
 	if (o->out_path) {
 		rc = pt_outfile_commit(&out, doc);
 		if (rc) {
@@ -211,7 +210,10 @@ static int run(int argc, char **argv)
 			status = EXIT_USAGE;
 		}
 	}
-	if (sum.failed && !sum.interrupted)
+	if (sum.resource_limited && !sum.interrupted)
+		fprintf(stderr, "bench: %s (%u of %zu configurations failed)\n",
+			sum.resource_error, sum.failed, plan.n);
+	else if (sum.failed && !sum.interrupted)
 		fprintf(stderr,
 			"bench: %u of %zu configurations failed (error entries "
 			"in the results)\n",

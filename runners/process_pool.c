@@ -513,13 +513,16 @@ static void process_pool_finish_generation(struct process_pool *pool,
 
 	for (;;) {
 		uint32_t seen = pt_done_word(ctl);
+		bool running;
 
 		if (atomic_load(&ctl->child_event))
 			process_pool_handle_deaths(pool, run);
 		if (ctl->timed)
 			deadline = process_pool_kill_overdue(pool, pt_now_ns());
-		if (process_pool_generation_done(pool, run->generation) &&
-		    (pool->broken || process_pool_all_running(pool, run)))
+		/* Replacements are counted as soon as they run. */
+		running = pool->broken || process_pool_all_running(pool, run);
+		if (running &&
+		    process_pool_generation_done(pool, run->generation))
 			break;
 		pt_sleep_until_done_changes(ctl, seen, deadline);
 	}

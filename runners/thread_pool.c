@@ -111,9 +111,12 @@ static int thread_pool_start(const struct ex_config *config,
 				    thread_pool_worker_main,
 				    &pool->worker_args[w]);
 		if (rc != 0) {
+			char why[128];
+
+			pt_describe_spawn_error(-rc, why, sizeof(why));
 			snprintf(err, errlen,
-				 "thread-pool: creating worker %u: %s", w,
-				 strerror(rc));
+				 "thread-pool: creating worker %u of %u: %s", w,
+				 workers, why);
 			ret = -rc;
 			goto out;
 		}
