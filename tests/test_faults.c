@@ -43,8 +43,9 @@ enum how { CRASH_SEGV, CRASH_ABORT, EXIT_3, HANG, KILLED_FROM_OUTSIDE };
 struct shared_context {
 	uint64_t failing[MAX_FAILING]; /* NO_TASK, or a task that fails */
 	enum how how;
-	uint32_t failing_runs;	  /* its first N runs fail (ALWAYS) */
-	_Atomic pid_t victim_pid; /* KILLED_FROM_OUTSIDE: who to kill */
+	uint32_t failing_runs;	     /* its first N runs fail (ALWAYS) */
+	_Atomic pid_t victim_pid;    /* KILLED_FROM_OUTSIDE: who to kill */
+	_Atomic pid_t worker_pid[4]; /* the process that ran as worker w */
 	_Atomic uint32_t runs[TASKS];
 };
 
@@ -68,7 +69,8 @@ static uint64_t faulty_task(void *arg, uint64_t index, unsigned worker)
 	struct shared_context *context = arg;
 	uint32_t run = atomic_fetch_add(&context->runs[index], 1) + 1;
 
-	(void)worker;
+	if (worker < 4)
+		atomic_store(&context->worker_pid[worker], getpid());
 	if (is_failing(index) && run <= context->failing_runs) {
 		switch (context->how) {
 		case CRASH_SEGV:
@@ -338,6 +340,28 @@ static void test_pool_worker_killed_from_outside(void **state)
 	}
 }
 
+/*
+ * A worker killed between jobs under continue: the next job notices, no
+ * task failed, and the dead worker's static share runs on the others.
+ */
+static void test_pool_idle_death_loses_nothing(void **state)
+{
+	struct executor *ex = start("process-pool", EX_SCHED_STATIC, 0, 3,
+				    EX_ON_FAILURE_CONTINUE, 0, 0);
+	pid_t victim;
+
+	(void)state;
+	assert_still_works(ex);
+	victim = atomic_load(&shared->worker_pid[1]);
+	assert_true(victim > 0 && victim != getpid());
+	assert_int_equal(kill(victim, SIGKILL), 0);
+	assert_still_works(ex);
+	assert_still_works(ex);
+	assert_int_not_equal(atomic_load(&shared->worker_pid[1]), victim);
+	ex->ops->stop(ex);
+	assert_no_child_left();
+}
+
 /* A hanging task is killed past the task timeout, and the job goes on. */
 static void test_task_timeout(void **state)
 {
@@ -460,6 +484,7 @@ int main(void)
 	    cmocka_unit_test(test_per_task_continue),
 	    cmocka_unit_test(test_retry_counts),
 	    cmocka_unit_test(test_pool_worker_killed_from_outside),
+	    cmocka_unit_test(test_pool_idle_death_loses_nothing),
 	    cmocka_unit_test(test_task_timeout),
 	    cmocka_unit_test(test_abort_names_the_task),
 	    cmocka_unit_test(test_detection_and_replacement_recorded),
