@@ -563,6 +563,8 @@ static void process_pool_report(struct process_pool *pool, struct pool_run *run)
 {
 	struct ex_failures *failures = run->job->failures;
 
+	if (run->ntried == 0)
+		return; /* an idle death: no task failed */
 	qsort(run->tried, run->ntried, sizeof(*run->tried),
 	      process_pool_compare_failures);
 	for (size_t i = 0; i < run->ntried; i++) {
