@@ -363,6 +363,7 @@ static int process_per_task_map(struct executor *base, const struct ex_job *job)
 		job->failures && base->config.on_failure != EX_ON_FAILURE_ABORT,
 	};
 	struct ex_failures *failures = job->failures;
+	size_t listed;
 
 	if (job->ntasks > base->config.max_tasks) {
 		snprintf(base->error, sizeof(base->error),
@@ -415,11 +416,11 @@ static int process_per_task_map(struct executor *base, const struct ex_job *job)
 	if (run.ret == 0 && job->ntasks > 0)
 		memcpy(job->results, ex->shared_results,
 		       job->ntasks * sizeof(*job->results));
-	if (failures && failures->count > 0)
-		qsort(failures->list,
-		      failures->count < failures->capacity ? failures->count
-							   : failures->capacity,
-		      sizeof(*failures->list),
+	listed = !failures				? 0
+		 : failures->count < failures->capacity ? failures->count
+							: failures->capacity;
+	if (listed > 0)
+		qsort(failures->list, listed, sizeof(*failures->list),
 		      process_per_task_compare_failures);
 	return run.ret;
 }
