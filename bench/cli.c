@@ -370,13 +370,20 @@ static void set_defaults(struct pt_options *o, char *argv0)
 		o->workers[o->nworkers++] = (unsigned)w;
 }
 
-/* Flags that take a value, in --flag=value or --flag value form. */
+/*
+ * Flags that take a value, in --flag=value or --flag value form. Not
+ * reformatted, so that adding a flag is a one-line change.
+ */
+/* clang-format off */
 static const char *const value_flags[] = {
     "--executor",  "--workload",    "--workers",  "--tasks",   "--param",
     "--schedule",  "--chunk",	    "--wait",	  "--timeout", "--format",
     "--out",	   "--repetitions", "--min-time", "-p",	       "--executors",
-    "--workloads", "--pin",	    NULL,
+    "--workloads", "--pin",
+    "--on-task-failure", "--task-timeout",
+    NULL,
 };
+/* clang-format on */
 
 /* Flags that may be given more than once (each adds to the run). */
 static const char *const repeatable_flags[] = {"--param", "-p", NULL};
@@ -618,6 +625,24 @@ int pt_parse_args(int argc, char **argv, struct pt_options *o, char *err,
 					 val);
 				return -EINVAL;
 			}
+		} else if (!strcmp(name, "--on-task-failure")) {
+			if (ex_on_failure_parse(val, &o->on_failure,
+						&o->retries)) {
+				snprintf(err, errlen,
+					 "--on-task-failure=%s: expected "
+					 "abort, continue or retry:N "
+					 "(N 1..1000000)",
+					 val);
+				return -EINVAL;
+			}
+		} else if (!strcmp(name, "--task-timeout")) {
+			if (pt_parse_seconds(val, &o->task_timeout)) {
+				snprintf(err, errlen,
+					 "--task-timeout=%s: expected a "
+					 "positive duration such as 2s, 500ms",
+					 val);
+				return -EINVAL;
+			}
 		} else if (!strcmp(name, "--format")) {
 			rc = parse_format("--format", val, &o->format, err,
 					  errlen);
@@ -708,6 +733,11 @@ void pt_print_usage(void)
 	    "  --min-time=S          run each benchmark at least S seconds\n"
 	    "  --timeout=S           per configuration (default 120s); a "
 	    "hang is recorded\n"
+	    "  --on-task-failure=P   abort (default), continue or retry:N: "
+	    "what a crashed\n"
+	    "                        task means (process executors)\n"
+	    "  --task-timeout=S      kill a task running longer (process "
+	    "executors)\n"
 	    "  --benchmark_*         any Google Benchmark flag, e.g. "
 	    "--benchmark_filter=pool\n"
 	    "\n"

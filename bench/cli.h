@@ -43,6 +43,9 @@ struct pt_options {
 	enum ex_wait wait;
 	enum ex_pin pin;
 	double timeout;
+	enum ex_on_failure on_failure; /* process executors */
+	unsigned retries;	       /* with EX_ON_FAILURE_RETRY */
+	double task_timeout;	       /* seconds; 0: none */
 	enum gb_format format;
 	const char *out_path;
 

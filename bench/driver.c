@@ -8,6 +8,15 @@
  * executor. After every job the results are checked against the reference,
  * so a lost, duplicated or misplaced task fails the run instead of skewing it.
  *
+ * Failed tasks (process executors under --on-task-failure=continue or
+ * retry:N) are recorded by map() in a failure record; the verification skips
+ * their slots, and for a workload that designs tasks to fail (fault) checks
+ * that the recorded failures are exactly those tasks. The entry carries the
+ * failures (label) and counters: tasks_failed, tasks_retried per job, and
+ * fault_detect_s, fault_replace_s (means over the run's deaths). A start or
+ * map() that fails with EAGAIN (a process or thread limit) makes the child
+ * exit with PT_EXIT_RESOURCE, so that bench exits 2.
+ *
  * Invariant: the timed region contains map() and nothing else; clearing and
  * verifying the result slots happen outside it.
  */
@@ -24,14 +33,29 @@
 
 #define POISON 0xdeadbeefdeadbeefULL
 
+/* Failures listed per job; more are counted, and their slots unchecked. */
+#define MAX_LISTED_FAILURES 4096
+
 struct child_ctx {
 	const struct pt_config *c;
 	void *state;	    /* the workload's, from setup */
 	uint64_t *results;  /* written by the executor */
 	uint64_t *expected; /* reference checksums */
 	uint8_t *must_fail; /* tasks designed to fail (fault workload) */
+	uint64_t designed_failures;  /* how many must_fail */
+	struct ex_failures failures; /* of the last job */
 	char setup_error[256];
 	long online_cpus;
+	bool resource_limited; /* start or map failed with EAGAIN */
+};
+
+/* Totals over the jobs of one benchmark run, for the counters. */
+struct fault_totals {
+	uint64_t jobs, failed, retried;
+	unsigned detections, replacements;
+	double detect_s, replace_s;
+	uint64_t last_count; /* failures of the last job that had some */
+	char last[400];	     /* and the first three of them, described */
 };
 
 double pt_now(void)
@@ -42,11 +66,65 @@ double pt_now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+/*
+ * Checks the recorded failures against the tasks designed to fail: with
+ * such tasks (fault workload) they must be exactly those, in a policy that
+ * records failures. Without, any failure is a finding, reported in the
+ * entry, not an error.
+ */
+static int verify_failures(const struct child_ctx *x, char *msg, size_t len)
+{
+	const struct ex_failures *f = &x->failures;
+	size_t listed = f->count < f->capacity ? f->count : f->capacity;
+
+	if (x->designed_failures == 0 || f->count > f->capacity)
+		return 0;
+	for (size_t k = 0; k < listed; k++) {
+		if (!x->must_fail[f->list[k].task]) {
+			char what[200];
+
+			ex_failure_describe(&f->list[k],
+					    x->c->exc.task_timeout_ns, what,
+					    sizeof(what));
+			snprintf(msg, len,
+				 "%s, but the workload did not "
+				 "design it to fail",
+				 what);
+			return -EIO;
+		}
+	}
+	if (f->count != x->designed_failures) {
+		for (uint64_t i = 0, k = 0; i < x->c->tasks; i++) {
+			if (!x->must_fail[i])
+				continue;
+			while (k < listed && f->list[k].task < i)
+				k++;
+			if (k == listed || f->list[k].task != i) {
+				snprintf(msg, len,
+					 "task %" PRIu64 " was designed to "
+					 "fail but was not recorded as failed",
+					 i);
+				break;
+			}
+		}
+		return -EIO;
+	}
+	return 0;
+}
+
 /* Finds the first task whose result differs from the reference. */
 static int verify(const struct child_ctx *x, char *msg, size_t len)
 {
+	const struct ex_failures *f = &x->failures;
+	size_t listed = f->count < f->capacity ? f->count : f->capacity;
+	size_t k = 0;
+
 	for (uint64_t i = 0; i < x->c->tasks; i++) {
-		if (x->must_fail[i] || x->results[i] == x->expected[i])
+		while (k < listed && f->list[k].task < i)
+			k++;
+		if (x->must_fail[i] || x->results[i] == x->expected[i] ||
+		    (k < listed && f->list[k].task == i) ||
+		    f->count > f->capacity)
 			continue;
 		if (x->results[i] == POISON)
 			snprintf(msg, len,
@@ -148,32 +226,97 @@ static double proc_kb(const char *path, const char *key)
  */
 static void report_memory(gb_state *st)
 {
-	char path[64], children[4096];
+	char path[64];
 	double peak = proc_kb("/proc/self/status", "VmHWM");
 	double pss = proc_kb("/proc/self/smaps_rollup", "Pss");
 	FILE *f;
-	size_t n = 0;
+	long pid;
 
+	/* Read pid by pid: 1024 workers' pids do not fit a small buffer. */
 	snprintf(path, sizeof(path), "/proc/self/task/%d/children",
 		 (int)gettid());
 	f = fopen(path, "r");
-	if (f) {
-		n = fread(children, 1, sizeof(children) - 1, f);
-		fclose(f);
-	}
-	children[n] = '\0';
-	for (char *p = children, *end; *p; p = end) {
-		long pid = strtol(p, &end, 10);
-
-		if (end == p)
-			break;
+	while (f && fscanf(f, "%ld", &pid) == 1) {
 		snprintf(path, sizeof(path), "/proc/%ld/status", pid);
 		peak += proc_kb(path, "VmHWM");
 		snprintf(path, sizeof(path), "/proc/%ld/smaps_rollup", pid);
 		pss += proc_kb(path, "Pss");
 	}
+	if (f)
+		fclose(f);
 	gb_set_counter(st, "mem_peak_rss_bytes", peak, GB_COUNTER_DEFAULT);
 	gb_set_counter(st, "mem_pss_bytes", pss, GB_COUNTER_DEFAULT);
+}
+
+/*
+ * Adds the failures of the last job to the totals; a job with failures
+ * also leaves its first three, described, for the label.
+ */
+static void fault_add(struct fault_totals *t, const struct ex_failures *f,
+		      uint64_t task_timeout_ns)
+{
+	size_t listed = f->count < f->capacity ? f->count : f->capacity;
+	size_t used = 0;
+
+	t->jobs++;
+	t->failed += f->count;
+	t->retried += f->retried;
+	t->detections += f->detections;
+	t->detect_s += f->detect_s;
+	t->replacements += f->replacements;
+	t->replace_s += f->replace_s;
+	if (f->count == 0)
+		return;
+	t->last_count = f->count;
+	for (size_t k = 0; k < listed && k < 3 && used < sizeof(t->last); k++) {
+		char what[200];
+
+		ex_failure_describe(&f->list[k], task_timeout_ns, what,
+				    sizeof(what));
+		used += (size_t)snprintf(t->last + used, sizeof(t->last) - used,
+					 "%s %s", k ? "," : "", what);
+	}
+	if (f->count > 3 && used < sizeof(t->last))
+		snprintf(t->last + used, sizeof(t->last) - used,
+			 ", and %" PRIu64 " more", f->count - 3);
+}
+
+/*
+ * The failure counters (only where failures can be recorded: a process
+ * executor with a failure policy or a task timeout) and the label: "1
+ * failed per job: task 3 (...): killed by SIGSEGV" when every job lost the
+ * same number, else "2 failed in 41 jobs, last: ...".
+ */
+static void report_faults(gb_state *st, const struct child_ctx *x,
+			  const struct fault_totals *t, char *label, size_t len)
+{
+	const struct pt_config *c = x->c;
+	size_t used = strlen(label);
+
+	if (!c->ex->processes || (c->exc.on_failure == EX_ON_FAILURE_ABORT &&
+				  c->exc.task_timeout_ns == 0))
+		return;
+	gb_set_counter(st, "tasks_failed", (double)t->failed,
+		       GB_COUNTER_AVG_ITERATIONS);
+	gb_set_counter(st, "tasks_retried", (double)t->retried,
+		       GB_COUNTER_AVG_ITERATIONS);
+	if (t->detections)
+		gb_set_counter(st, "fault_detect_s",
+			       t->detect_s / t->detections, GB_COUNTER_DEFAULT);
+	if (t->replacements)
+		gb_set_counter(st, "fault_replace_s",
+			       t->replace_s / t->replacements,
+			       GB_COUNTER_DEFAULT);
+	if (t->failed == 0)
+		return;
+	if (t->failed == t->last_count * t->jobs)
+		snprintf(label + used, len - used,
+			 "%s%" PRIu64 " failed per job:%s", used ? "; " : "",
+			 t->last_count, t->last);
+	else
+		snprintf(label + used, len - used,
+			 "%s%" PRIu64 " failed in %" PRIu64 " jobs, last:%s",
+			 used ? "; " : "", t->failed, t->jobs, t->last);
 }
 
 static void bench_config(gb_state *st, void *arg)
@@ -185,9 +328,11 @@ static void bench_config(gb_state *st, void *arg)
 	    .arg = x->state,
 	    .ntasks = c->tasks,
 	    .results = x->results,
+	    .failures = &x->failures,
 	};
+	struct fault_totals faults = {0};
 	struct executor *ex = NULL;
-	char msg[512];
+	char msg[512], label[512] = "";
 	double t, create, stop, begin;
 	struct usage before, after;
 	unsigned usable;
@@ -208,6 +353,7 @@ static void bench_config(gb_state *st, void *arg)
 			 "cannot start %s with %u workers: %s", c->ex->name,
 			 c->exc.workers, msg);
 		gb_skip_with_error(st, full);
+		x->resource_limited |= rc == -EAGAIN;
 		return;
 	}
 	while (gb_keep_running(st)) {
@@ -218,9 +364,12 @@ static void bench_config(gb_state *st, void *arg)
 		t = pt_now() - t;
 		if (rc) {
 			gb_skip_with_error(st, ex_error(ex));
+			x->resource_limited |= rc == -EAGAIN;
 			break;
 		}
-		if (verify(x, msg, sizeof(msg))) {
+		fault_add(&faults, &x->failures, c->exc.task_timeout_ns);
+		if (verify_failures(x, msg, sizeof(msg)) ||
+		    verify(x, msg, sizeof(msg))) {
 			gb_skip_with_error(st, msg);
 			break;
 		}
@@ -246,7 +395,10 @@ static void bench_config(gb_state *st, void *arg)
 		       GB_COUNTER_DEFAULT);
 	gb_set_counter(st, "stop_s", stop, GB_COUNTER_DEFAULT);
 	if (c->ex->uses_workers && c->exc.workers > x->online_cpus)
-		gb_set_label(st, "oversubscribed");
+		snprintf(label, sizeof(label), "oversubscribed");
+	report_faults(st, x, &faults, label, sizeof(label));
+	if (label[0])
+		gb_set_label(st, label);
 }
 
 /* Reference checksums: cheap when the workload can tell, else one serial
@@ -260,6 +412,7 @@ static void learn_reference(struct child_ctx *x)
 			x->must_fail[i] =
 			    w->expected(x->state, i, &x->expected[i]) ==
 			    WL_EXPECT_FAILURE;
+			x->designed_failures += x->must_fail[i];
 		} else {
 			x->expected[i] = w->run_task(x->state, i, 0);
 		}
@@ -284,7 +437,9 @@ int pt_run_config(const struct pt_config *c, const struct pt_child_io *io)
 	x.results = calloc(n, sizeof(*x.results));
 	x.expected = calloc(n, sizeof(*x.expected));
 	x.must_fail = calloc(n, 1);
-	if (!x.results || !x.expected || !x.must_fail) {
+	x.failures.capacity = n < MAX_LISTED_FAILURES ? n : MAX_LISTED_FAILURES;
+	x.failures.list = calloc(x.failures.capacity, sizeof(*x.failures.list));
+	if (!x.results || !x.expected || !x.must_fail || !x.failures.list) {
 		snprintf(x.setup_error, sizeof(x.setup_error),
 			 "out of memory for %" PRIu64 " tasks", c->tasks);
 	} else {
@@ -308,6 +463,9 @@ int pt_run_config(const struct pt_config *c, const struct pt_child_io *io)
 	free(x.results);
 	free(x.expected);
 	free(x.must_fail);
+	free(x.failures.list);
 	fflush(stdout);
+	if (ran >= 0 && x.resource_limited)
+		return PT_EXIT_RESOURCE;
 	return ran < 0 ? 3 : 0;
 }

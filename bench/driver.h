@@ -21,6 +21,13 @@ struct pt_child_io {
 	size_t name_width;
 };
 
+/*
+ * The configuration child's exit status when the executor could not create
+ * its workers or a task's process for lack of processes or threads (EAGAIN:
+ * RLIMIT_NPROC, pids.max, threads-max); its results are still valid JSON.
+ */
+#define PT_EXIT_RESOURCE 4
+
 /* Returns the exit status for the child process. */
 int pt_run_config(const struct pt_config *c, const struct pt_child_io *io);
 

@@ -94,6 +94,26 @@ static void print_list(void)
 	       "Wait policies (--wait): adaptive, spin, block.\n");
 }
 
+/* --task-timeout and --on-task-failure act on process executors only. */
+static void warn_thread_executors(const struct pt_options *o)
+{
+	const char *flag = o->task_timeout > 0 ? "--task-timeout"
+			   : o->on_failure != EX_ON_FAILURE_ABORT
+			       ? "--on-task-failure"
+			       : NULL;
+
+	for (unsigned i = 0; flag && i < o->nexecutors; i++) {
+		if (o->executors[i]->processes)
+			continue;
+		fprintf(stderr,
+			"bench: warning: %s applies to process executors only; "
+			"a crash or hang under %s ends its configuration "
+			"(--timeout bounds it)\n",
+			flag, o->executors[i]->name);
+		break;
+	}
+}
+
 static int run(int argc, char **argv)
 {
 	struct pt_options *o = calloc(1, sizeof(*o));
@@ -160,6 +180,7 @@ static int run(int argc, char **argv)
 		max_workers =
 		    o->workers[i] > max_workers ? o->workers[i] : max_workers;
 	pt_env_warn(&env, max_workers);
+	warn_thread_executors(o);
 	doc = pt_results_new();
 	if (!doc) {
 		fprintf(stderr, "bench: out of memory\n");
@@ -178,6 +199,9 @@ static int run(int argc, char **argv)
 		putchar('\n');
 	}
 	status = sum.interrupted ? 128 + sum.interrupted : sum.failed ? 1 : 0;
+	/* Out of processes or threads: exit 2, whatever else happened. */
+	if (sum.resource_limited && !sum.interrupted)
+		status = EXIT_USAGE;
 	/* Interrupted before anything was measured: an empty file would only
 	 * destroy the previous results, so they stay as they were. */
 	if (o->out_path && sum.interrupted &&
@@ -194,7 +218,10 @@ static int run(int argc, char **argv)
 			status = EXIT_USAGE;
 		}
 	}
-	if (sum.failed && !sum.interrupted)
+	if (sum.resource_limited && !sum.interrupted)
+		fprintf(stderr, "bench: %s (%u of %zu configurations failed)\n",
+			sum.resource_error, sum.failed, plan.n);
+	else if (sum.failed && !sum.interrupted)
 		fprintf(stderr,
 			"bench: %u of %zu configurations failed (error entries "
 			"in the results)\n",

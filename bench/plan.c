@@ -166,6 +166,15 @@ static void build_name(struct pt_config *c, const struct pt_options *o)
 	}
 	if (c->ex->uses_workers && o->pin != EX_PIN_NONE)
 		APPEND("/pin:%s", ex_pin_name(o->pin));
+	if (c->ex->processes && o->on_failure != EX_ON_FAILURE_ABORT) {
+		char policy[32];
+
+		ex_on_failure_format(o->on_failure, o->retries, policy,
+				     sizeof(policy));
+		APPEND("/on-task-failure:%s", policy);
+	}
+	if (c->ex->processes && o->task_timeout > 0)
+		APPEND("/task-timeout:%gs", o->task_timeout);
 #undef APPEND
 }
 
@@ -348,6 +357,9 @@ int pt_plan_build(const struct pt_options *o, struct pt_plan *plan, char *err,
 		c.exc.chunk = o->chunk;
 		c.exc.wait = o->wait;
 		c.exc.pin = o->pin;
+		c.exc.on_failure = o->on_failure;
+		c.exc.retries = o->retries;
+		c.exc.task_timeout_ns = (uint64_t)(o->task_timeout * 1e9 + 0.5);
 		c.exc.max_tasks = c.tasks;
 		wl_param_defaults(w, c.params);
 		for (unsigned p = 0; p < np; p++) {

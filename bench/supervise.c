@@ -12,6 +12,12 @@
  * subreaper, so worker processes orphaned by a crashed child come back to us
  * and are reaped.
  *
+ * A configuration killed by SIGKILL that the supervisor did not send is
+ * checked against the kernel's out-of-memory kill counters, read before and
+ * after it ran: the memory cgroup's oom_kill (cgroup v2 memory.events, v1
+ * memory.oom_control) and the system's (/proc/vmstat); if one rose, the
+ * entry says the OOM killer killed it.
+ *
  * Invariant: when pt_supervise() returns, no process it started is alive or
  * unreaped.
  */
@@ -68,18 +74,94 @@ void pt_supervise_init(void)
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
 }
 
-static void describe_status(const siginfo_t *si, char *buf, size_t len)
+/* The value of "key N" in a file of such lines; -1 if absent. */
+static long long keyed_count(const char *path, const char *key)
+{
+	FILE *f = fopen(path, "r");
+	size_t klen = strlen(key);
+	char line[256];
+	long long value = -1;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, key, klen) && line[klen] == ' ') {
+			value = strtoll(line + klen + 1, NULL, 10);
+			break;
+		}
+	}
+	fclose(f);
+	return value;
+}
+
+/*
+ * The oom_kill counter of this process's memory cgroup: cgroup v2
+ * memory.events, or v1 memory.oom_control; -1 if neither is readable.
+ * The configuration child inherits our cgroup.
+ */
+static long long cgroup_oom_kills(void)
+{
+	FILE *f = fopen("/proc/self/cgroup", "r");
+	char line[512], path[1024];
+	long long value = -1;
+
+	if (!f)
+		return -1;
+	while (value < 0 && fgets(line, sizeof(line), f)) {
+		char *group = strchr(line, ':');
+		char *rel;
+
+		if (!group || !(rel = strchr(group + 1, ':')))
+			continue;
+		rel[strcspn(rel, "\n")] = '\0';
+		if (!strncmp(group, "::", 2)) {
+			snprintf(path, sizeof(path),
+				 "/sys/fs/cgroup%s/memory.events", rel + 1);
+			value = keyed_count(path, "oom_kill");
+		} else if (!strncmp(group, ":memory:", 8)) {
+			snprintf(path, sizeof(path),
+				 "/sys/fs/cgroup/memory%s/memory.oom_control",
+				 rel + 1);
+			value = keyed_count(path, "oom_kill");
+		}
+	}
+	fclose(f);
+	return value;
+}
+
+struct oom_counts {
+	long long cgroup, system; /* -1: not readable */
+};
+
+static void oom_counts_now(struct oom_counts *c)
+{
+	c->cgroup = cgroup_oom_kills();
+	c->system = keyed_count("/proc/vmstat", "oom_kill");
+}
+
+static void describe_status(const siginfo_t *si, const struct oom_counts *a,
+			    const struct oom_counts *b, char *buf, size_t len)
 {
 	if (si->si_code == CLD_EXITED) {
 		snprintf(buf, len, "exited with status %d", si->si_status);
 	} else {
 		const char *abbrev = sigabbrev_np(si->si_status);
+		const char *oom = "";
 
+		if (si->si_status == SIGKILL) {
+			if (a->cgroup >= 0 && b->cgroup > a->cgroup)
+				oom = ": out of memory (the OOM killer acted "
+				      "in bench's memory cgroup)";
+			else if (a->system >= 0 && b->system > a->system)
+				oom = ": out of memory (the kernel's OOM "
+				      "killer acted during this configuration)";
+			else if (a->system < 0)
+				oom = " (out of memory?)";
+			else
+				oom = " (not by the OOM killer: from outside)";
+		}
 		snprintf(buf, len, "crashed: killed by SIG%s (%s)%s",
-			 abbrev ? abbrev : "?", strsignal(si->si_status),
-			 si->si_status == SIGKILL
-			     ? "; an out-of-memory kill looks like this"
-			     : "");
+			 abbrev ? abbrev : "?", strsignal(si->si_status), oom);
 	}
 }
 
@@ -218,14 +300,32 @@ static void watch(struct child_run *r, double timeout)
  * Runs configuration i; returns the entries merged, or -1 when it was
  * recorded as an error (by us, or by the child through Google Benchmark).
  */
+/*
+ * Counts a configuration whose workers could not be created, keeping the
+ * first one's name and error (its last entry's error_message).
+ */
+static void note_resource_limit(json_t *doc, const char *name,
+				struct pt_summary *sum)
+{
+	json_t *all = json_object_get(doc, "benchmarks");
+	json_t *last = json_array_get(all, json_array_size(all) - 1);
+	const char *error =
+	    json_string_value(json_object_get(last, "error_message"));
+
+	if (sum->resource_limited++ == 0)
+		snprintf(sum->resource_error, sizeof(sum->resource_error),
+			 "%s: %s", name, error ? error : "out of processes");
+}
+
 static int run_one(const struct pt_options *o, const struct pt_plan *plan,
-		   size_t i, bool header, json_t *doc)
+		   size_t i, bool header, json_t *doc, struct pt_summary *sum)
 {
 	unsigned errors = 0;
 	const struct pt_config *c = &plan->configs[i];
 	struct child_run r = {.pidfd = -1};
 	char full_name[PT_NAME_MAX + 32], msg[256];
 	int fds[2], merged = -1;
+	struct oom_counts oom_before, oom_after;
 	siginfo_t si;
 
 	snprintf(full_name, sizeof(full_name), "%s%s", c->name, PT_NAME_SUFFIX);
@@ -234,6 +334,7 @@ static int run_one(const struct pt_options *o, const struct pt_plan *plan,
 		goto error;
 	}
 	fflush(NULL);
+	oom_counts_now(&oom_before);
 	r.pid = fork();
 	if (r.pid < 0) {
 		snprintf(msg, sizeof(msg), "fork: %s", strerror(errno));
@@ -271,14 +372,18 @@ static int run_one(const struct pt_options *o, const struct pt_plan *plan,
 	if (r.timed_out) {
 		snprintf(msg, sizeof(msg), "timed out after %g s (--timeout)",
 			 o->timeout);
-	} else if (si.si_code != CLD_EXITED || si.si_status != 0) {
-		describe_status(&si, msg, sizeof(msg));
+	} else if (si.si_code != CLD_EXITED ||
+		   (si.si_status != 0 && si.si_status != PT_EXIT_RESOURCE)) {
+		oom_counts_now(&oom_after);
+		describe_status(&si, &oom_before, &oom_after, msg, sizeof(msg));
 	} else {
 		merged = pt_results_merge(doc, r.buf ? r.buf : "", r.len, i,
 					  &errors);
 		if (merged >= 0) {
 			if (errors)
 				merged = -1;
+			if (si.si_status == PT_EXIT_RESOURCE)
+				note_resource_limit(doc, full_name, sum);
 			goto out;
 		}
 		snprintf(msg, sizeof(msg),
@@ -304,7 +409,7 @@ void pt_supervise(const struct pt_options *o, const struct pt_plan *plan,
 
 	memset(sum, 0, sizeof(*sum));
 	for (size_t i = 0; i < plan->n && !got_signal; i++) {
-		int n = run_one(o, plan, i, !header_done, doc);
+		int n = run_one(o, plan, i, !header_done, doc, sum);
 
 		/* Google Benchmark printed the header with the first
 		 * entries, whether they are errors or not. */

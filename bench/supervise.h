@@ -16,6 +16,10 @@ struct pt_summary {
 	unsigned ran;	 /* configurations that produced entries */
 	unsigned failed; /* configurations recorded as errors */
 	int interrupted; /* the signal that stopped the run, or 0 */
+	/* Configurations that could not create their processes or threads
+	 * (EAGAIN), and the first one's name and error. */
+	unsigned resource_limited;
+	char resource_error[512];
 };
 
 /* Must be called once, before any thread exists, before pt_supervise. */

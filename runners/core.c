@@ -33,6 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -56,7 +57,7 @@ static inline void pt_cpu_relax(void)
 #endif
 }
 
-static uint64_t pt_now_ns(void)
+uint64_t pt_now_ns(void)
 {
 	struct timespec now;
 
@@ -72,7 +73,9 @@ static uint64_t pt_now_ns(void)
 #endif
 #endif
 
-static void pt_futex_wait(_Atomic uint32_t *word, uint32_t expected, int flags)
+/* Sleeps while *word == expected, until deadline_ns if not 0 (absolute). */
+static void pt_futex_wait(_Atomic uint32_t *word, uint32_t expected, int flags,
+			  uint64_t deadline_ns)
 {
 #ifdef PT_UNDER_TSAN
 	/*
@@ -85,11 +88,24 @@ static void pt_futex_wait(_Atomic uint32_t *word, uint32_t expected, int flags)
 	struct timespec bound = {.tv_nsec = 1000000};
 	sigset_t unchanged;
 
+	(void)deadline_ns; /* the callers' loops check it every 1 ms */
 	syscall(SYS_futex, (uint32_t *)word, FUTEX_WAIT | flags, expected,
 		&bound, NULL, 0);
 	pthread_sigmask(SIG_BLOCK, NULL, &unchanged);
 #else
-	/* EAGAIN (word changed), EINTR: the caller's loop re-checks. */
+	/* EAGAIN (word changed), EINTR, ETIMEDOUT: the caller's loop
+	 * re-checks. FUTEX_WAIT_BITSET takes an absolute CLOCK_MONOTONIC
+	 * time. */
+	if (deadline_ns) {
+		struct timespec at = {
+		    .tv_sec = (time_t)(deadline_ns / 1000000000u),
+		    .tv_nsec = (long)(deadline_ns % 1000000000u),
+		};
+
+		syscall(SYS_futex, (uint32_t *)word, FUTEX_WAIT_BITSET | flags,
+			expected, &at, NULL, FUTEX_BITSET_MATCH_ANY);
+		return;
+	}
 	syscall(SYS_futex, (uint32_t *)word, FUTEX_WAIT | flags, expected, NULL,
 		NULL, 0);
 #endif
@@ -130,11 +146,23 @@ static inline bool pt_spin_again(struct pt_spin *spin)
 	return true;
 }
 
-size_t pt_control_size(unsigned workers, uint64_t result_slots)
+/* Whether a block tracks task completion (see core.h). */
+static bool pt_tracks_tasks(const struct ex_config *config,
+			    uint64_t result_slots)
 {
-	size_t size = sizeof(struct pt_control) +
-		      (size_t)workers * sizeof(struct pt_slot) +
-		      (size_t)result_slots * sizeof(uint64_t);
+	return result_slots && config->on_failure != EX_ON_FAILURE_ABORT;
+}
+
+size_t pt_control_size(const struct ex_config *config, uint64_t result_slots)
+{
+	size_t per_task = sizeof(uint64_t);
+	size_t size;
+
+	if (pt_tracks_tasks(config, result_slots))
+		per_task += sizeof(uint32_t) + sizeof(uint64_t);
+	size = sizeof(struct pt_control) +
+	       (size_t)config->workers * sizeof(struct pt_slot) +
+	       (size_t)result_slots * per_task;
 
 	return (size + PT_CACHE_LINE - 1) / PT_CACHE_LINE * PT_CACHE_LINE;
 }
@@ -161,9 +189,15 @@ void pt_control_init(struct pt_control *ctl, const struct ex_config *config,
 	ctl->results_capacity = result_slots;
 	ctl->shared_results =
 	    result_slots ? (uint64_t *)&ctl->slots[config->workers] : NULL;
+	if (shared && pt_tracks_tasks(config, result_slots)) {
+		ctl->task_map = ctl->shared_results + result_slots;
+		ctl->task_done = (uint32_t *)(ctl->task_map + result_slots);
+	}
+	ctl->timed = shared && config->task_timeout_ns != 0;
 	for (unsigned w = 0; w < config->workers; w++) {
 		atomic_init(&ctl->slots[w].current_task, PT_NO_TASK);
 		atomic_init(&ctl->slots[w].tasks_done, 0);
+		atomic_init(&ctl->slots[w].task_started_ns, 0);
 		atomic_init(&ctl->slots[w].finished_generation, 0);
 	}
 	atomic_init(&ctl->job_ready_futex, 0);
@@ -176,6 +210,7 @@ void pt_control_init(struct pt_control *ctl, const struct ex_config *config,
 	atomic_init(&ctl->workers_running, 0);
 	atomic_init(&ctl->child_event, 0);
 	atomic_init(&ctl->job_failed, 0);
+	atomic_init(&ctl->child_event_ns, 0);
 }
 
 /* Bumps the done word and wakes the caller only if it may be asleep. */
@@ -201,7 +236,7 @@ static uint32_t pt_wait_for_job(struct pt_control *ctl, uint32_t seen)
 		if (pt_spin_again(&spin))
 			continue;
 		atomic_fetch_add(&ctl->ready_sleepers, 1);
-		pt_futex_wait(&ctl->job_ready_futex, seen, ctl->futex_flags);
+		pt_futex_wait(&ctl->job_ready_futex, seen, ctl->futex_flags, 0);
 		atomic_fetch_sub(&ctl->ready_sleepers, 1);
 	}
 }
@@ -214,25 +249,56 @@ struct pt_job_view {
 	uint64_t ntasks;
 	unsigned worker;
 	struct pt_slot *slot;
+	uint32_t *task_done; /* NULL unless completion is tracked */
+	uint32_t epoch;
+	bool timed;
 };
 
 /*
  * Runs tasks [begin, end). The slot says which task runs so that a dead
- * process worker's task can be named.
+ * process worker's task can be named. tracked and timed are constants at
+ * every call site (the function is inlined), so the plain variant has no
+ * extra work per task.
  */
-static inline void pt_run_range(const struct pt_job_view *job, uint64_t begin,
-				uint64_t end)
+static inline __attribute__((always_inline)) void pt_run_range_as(
+    const struct pt_job_view *job, uint64_t begin, uint64_t end, bool tracked,
+    bool timed)
 {
 	for (uint64_t i = begin; i < end; i++) {
-		atomic_store_explicit(&job->slot->current_task, i,
-				      memory_order_relaxed);
+		if (timed) {
+			atomic_store_explicit(&job->slot->task_started_ns,
+					      pt_now_ns(),
+					      memory_order_relaxed);
+			atomic_store_explicit(&job->slot->current_task, i,
+					      memory_order_release);
+		} else {
+			atomic_store_explicit(&job->slot->current_task, i,
+					      memory_order_relaxed);
+		}
 		job->results[i] = job->fn(job->arg, i, job->worker);
+		if (tracked)
+			job->task_done[i] = job->epoch;
 	}
 	atomic_store_explicit(
 	    &job->slot->tasks_done,
 	    atomic_load_explicit(&job->slot->tasks_done, memory_order_relaxed) +
 		(end - begin),
 	    memory_order_relaxed);
+}
+
+static inline void pt_run_range(const struct pt_job_view *job, uint64_t begin,
+				uint64_t end)
+{
+	if (job->timed) {
+		if (job->task_done)
+			pt_run_range_as(job, begin, end, true, true);
+		else
+			pt_run_range_as(job, begin, end, false, true);
+	} else if (job->task_done) {
+		pt_run_range_as(job, begin, end, true, false);
+	} else {
+		pt_run_range_as(job, begin, end, false, false);
+	}
 }
 
 /* Static, no chunk: one contiguous block per worker, no shared state. */
@@ -307,6 +373,20 @@ static void pt_run_guided(struct pt_control *ctl, const struct pt_job_view *job,
 	}
 }
 
+/* A subset job: the listed tasks, one at a time, claimed dynamically. */
+static void pt_run_subset(struct pt_control *ctl, const struct pt_job_view *job,
+			  const uint64_t *tasks)
+{
+	for (;;) {
+		uint64_t k = atomic_fetch_add_explicit(&ctl->next_task, 1,
+						       memory_order_relaxed);
+
+		if (k >= job->ntasks)
+			return;
+		pt_run_range(job, tasks[k], tasks[k] + 1);
+	}
+}
+
 static void pt_run_job(struct pt_control *ctl, unsigned worker)
 {
 	struct pt_job_view job = {
@@ -316,8 +396,17 @@ static void pt_run_job(struct pt_control *ctl, unsigned worker)
 	    .ntasks = ctl->ntasks,
 	    .worker = worker,
 	    .slot = &ctl->slots[worker],
+	    .task_done = ctl->task_done,
+	    .epoch = ctl->epoch,
+	    .timed = ctl->timed,
 	};
 
+	if (ctl->subset) {
+		pt_run_subset(ctl, &job, ctl->subset);
+		atomic_store_explicit(&job.slot->current_task, PT_NO_TASK,
+				      memory_order_relaxed);
+		return;
+	}
 	switch (ctl->schedule) {
 	case EX_SCHED_STATIC:
 		if (ctl->chunk == 0)
@@ -361,15 +450,11 @@ void pt_worker_loop(struct pt_control *ctl, unsigned worker)
 	}
 }
 
-uint32_t pt_post_job(struct pt_control *ctl, ex_task_fn fn, void *arg,
-		     uint64_t ntasks, uint64_t *results)
+/* Publishes the job fields written by the caller as a new generation. */
+static uint32_t pt_publish(struct pt_control *ctl)
 {
 	uint32_t generation;
 
-	ctl->fn = fn;
-	ctl->arg = arg;
-	ctl->ntasks = ntasks;
-	ctl->results = results;
 	atomic_store_explicit(&ctl->workers_done, 0, memory_order_relaxed);
 	atomic_store_explicit(&ctl->next_task, 0, memory_order_relaxed);
 	generation =
@@ -384,8 +469,36 @@ uint32_t pt_post_job(struct pt_control *ctl, ex_task_fn fn, void *arg,
 	return generation;
 }
 
+uint32_t pt_post_job(struct pt_control *ctl, ex_task_fn fn, void *arg,
+		     uint64_t ntasks, uint64_t *results)
+{
+	ctl->fn = fn;
+	ctl->arg = arg;
+	ctl->ntasks = ntasks;
+	ctl->results = results;
+	ctl->subset = NULL;
+	/* The epoch is the generation pt_publish() is about to post. */
+	ctl->epoch =
+	    atomic_load_explicit(&ctl->job_ready_futex, memory_order_relaxed) +
+	    1;
+	return pt_publish(ctl);
+}
+
+uint32_t pt_post_subset(struct pt_control *ctl, uint64_t count)
+{
+	ctl->ntasks = count;
+	ctl->subset = ctl->task_map;
+	return pt_publish(ctl);
+}
+
 int pt_wait_count(struct pt_control *ctl, _Atomic uint32_t *counter,
 		  uint32_t target)
+{
+	return pt_wait_count_until(ctl, counter, target, 0);
+}
+
+int pt_wait_count_until(struct pt_control *ctl, _Atomic uint32_t *counter,
+			uint32_t target, uint64_t deadline_ns)
 {
 	struct pt_spin spin = {.policy = ctl->wait,
 			       .yield_every = ctl->yield_every};
@@ -399,6 +512,11 @@ int pt_wait_count(struct pt_control *ctl, _Atomic uint32_t *counter,
 		if (atomic_load_explicit(&ctl->child_event,
 					 memory_order_relaxed))
 			return -ECHILD;
+		/* The clock only with a deadline, every PT_CLOCK_EVERY rounds
+		 * of a spin and before every sleep. */
+		if (deadline_ns && spin.rounds % PT_CLOCK_EVERY == 0 &&
+		    pt_now_ns() >= deadline_ns)
+			return -ETIMEDOUT;
 		if (pt_spin_again(&spin))
 			continue;
 		/* Register first, then read the word, then re-check: a waker
@@ -408,8 +526,9 @@ int pt_wait_count(struct pt_control *ctl, _Atomic uint32_t *counter,
 		if (atomic_load(counter) < target &&
 		    !atomic_load(&ctl->child_event))
 			pt_futex_wait(&ctl->job_done_futex, seen,
-				      ctl->futex_flags);
+				      ctl->futex_flags, deadline_ns);
 		atomic_fetch_sub(&ctl->done_sleepers, 1);
+		spin.rounds = 0; /* read the clock again after a sleep */
 	}
 }
 
@@ -424,10 +543,12 @@ uint32_t pt_done_word(struct pt_control *ctl)
 	return atomic_load(&ctl->job_done_futex);
 }
 
-void pt_sleep_until_done_changes(struct pt_control *ctl, uint32_t seen)
+void pt_sleep_until_done_changes(struct pt_control *ctl, uint32_t seen,
+				 uint64_t deadline_ns)
 {
 	atomic_fetch_add(&ctl->done_sleepers, 1);
-	pt_futex_wait(&ctl->job_done_futex, seen, ctl->futex_flags);
+	pt_futex_wait(&ctl->job_done_futex, seen, ctl->futex_flags,
+		      deadline_ns);
 	atomic_fetch_sub(&ctl->done_sleepers, 1);
 }
 
@@ -438,6 +559,11 @@ bool pt_slot_finished(struct pt_control *ctl, unsigned w, uint32_t generation)
 
 void pt_note_child_event(struct pt_control *ctl)
 {
+	uint64_t now = pt_now_ns(); /* clock_gettime is async-signal-safe */
+
+	/* The time first, then the flag the caller reads it after. */
+	if (!atomic_load(&ctl->child_event))
+		atomic_store(&ctl->child_event_ns, now);
 	atomic_store(&ctl->child_event, 1);
 	atomic_fetch_add(&ctl->job_done_futex, 1);
 	pt_futex_wake_all(&ctl->job_done_futex, ctl->futex_flags);
@@ -470,9 +596,33 @@ void pt_describe_status(int status, char *buf, size_t len)
 	}
 }
 
+void pt_describe_end(int status, bool timed_out, uint64_t timeout_ns, char *buf,
+		     size_t len)
+{
+	if (timed_out)
+		snprintf(buf, len, "timed out after %g s (killed)",
+			 (double)timeout_ns * 1e-9);
+	else if (status == -1)
+		snprintf(buf, len, "was reaped by someone else");
+	else
+		pt_describe_status(status, buf, len);
+}
+
 bool pt_status_clean(int status)
 {
 	return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+void pt_describe_spawn_error(int err, char *buf, size_t len)
+{
+	struct rlimit limit;
+
+	if (err == -EAGAIN && getrlimit(RLIMIT_NPROC, &limit) == 0 &&
+	    limit.rlim_cur != RLIM_INFINITY)
+		snprintf(buf, len, "%s (RLIMIT_NPROC is %llu)", strerror(-err),
+			 (unsigned long long)limit.rlim_cur);
+	else
+		snprintf(buf, len, "%s", strerror(-err));
 }
 
 int pt_pidfd_open(pid_t pid)

@@ -18,6 +18,17 @@
  * reach W bumps job_done_futex, on which the caller waits. Futex wakes are
  * only issued when a sleeper is registered, so the fast path has no syscall.
  *
+ * Fault tolerance (process pool, failure policy continue or retry): each
+ * worker also stamps task i done with the job's epoch (task_done[i]), so that
+ * after a worker died the caller knows exactly which tasks never completed,
+ * whatever the schedule: the dead worker's task, the rest of its chunk or
+ * static share, even a chunk it had claimed but not begun. Once the
+ * survivors have checked in, the caller posts those tasks again as a subset
+ * job (task_map) of the same epoch, to every worker including the
+ * replacements, until none is left. With a task timeout each worker also
+ * stamps the start time of every task, and the caller's wait has a deadline.
+ * Without these options the workers do neither: the fast path is unchanged.
+ *
  * Invariant: the caller writes the job fields and resets the counters only
  * while every live worker has checked in for the previous generation; that is
  * what makes plain (non-atomic) job fields safe to read in workers.
@@ -51,6 +62,9 @@ struct pt_slot {
 	alignas(PT_CACHE_LINE) _Atomic uint64_t current_task;
 	/* Tasks this worker completed since it was created; relaxed. */
 	_Atomic uint64_t tasks_done;
+	/* With a task timeout: CLOCK_MONOTONIC start of current_task, stored
+	 * before current_task (which is then stored with release). */
+	_Atomic uint64_t task_started_ns;
 	/* Last generation this worker has finished (checked in for). A new
 	 * worker starts from the value the caller leaves here, so it waits for
 	 * the next job, not the current one. seq_cst store by the worker,
@@ -70,6 +84,9 @@ struct pt_control {
 	unsigned yield_every;	   /* spin rounds between sched_yield() calls */
 	uint64_t results_capacity; /* slots in shared_results */
 	uint64_t *shared_results;  /* results array behind the slots, or NULL */
+	uint32_t *task_done; /* per task: epoch it completed in, or NULL */
+	uint64_t *task_map;  /* subset jobs' tasks (with task_done) */
+	bool timed;	     /* workers stamp task_started_ns */
 
 	/*
 	 * The job. Written by the caller only while every live worker is idle
@@ -79,7 +96,9 @@ struct pt_control {
 	alignas(PT_CACHE_LINE) ex_task_fn fn;
 	void *arg;
 	uint64_t ntasks;
-	uint64_t *results; /* job->results (threads) or shared_results */
+	uint64_t *results;	/* job->results (threads) or shared_results */
+	const uint64_t *subset; /* NULL, or the job's tasks (task_map) */
+	uint32_t epoch;		/* generation of the job a subset belongs to */
 
 	/*
 	 * Job-ready line: written once per job by the caller, read by spinning
@@ -118,18 +137,25 @@ struct pt_control {
 	_Atomic uint32_t workers_running;
 	_Atomic uint32_t child_event;
 	_Atomic uint32_t job_failed;
+	/* When the SIGCHLD handler set child_event (CLOCK_MONOTONIC ns). */
+	_Atomic uint64_t child_event_ns;
 
 	struct pt_slot slots[]; /* workers entries, then shared_results */
 };
 
 #define PT_CANCELLED (UINT64_MAX / 2)
 
-/* Bytes of a control block for W workers and result_slots shared results. */
-size_t pt_control_size(unsigned workers, uint64_t result_slots);
+/*
+ * Bytes of a control block for config's W workers and result_slots shared
+ * results (plus, with result slots and a failure policy other than abort,
+ * the task_done and task_map arrays).
+ */
+size_t pt_control_size(const struct ex_config *config, uint64_t result_slots);
 
 /*
  * Initialises a zeroed block of pt_control_size() bytes, 128-byte aligned.
- * shared: the block is in a MAP_SHARED mapping used by several processes.
+ * shared: the block is in a MAP_SHARED mapping used by several processes
+ * (only then are task_done, task_map and timed set up).
  */
 void pt_control_init(struct pt_control *ctl, const struct ex_config *config,
 		     uint64_t result_slots, bool shared);
@@ -146,12 +172,31 @@ uint32_t pt_post_job(struct pt_control *ctl, ex_task_fn fn, void *arg,
 		     uint64_t ntasks, uint64_t *results);
 
 /*
+ * Posts the count tasks in task_map[] as a job of the current epoch, with
+ * the last job's function, argument and results (every live worker idle).
+ */
+uint32_t pt_post_subset(struct pt_control *ctl, uint64_t count);
+
+/* Whether task completed in the current epoch (needs task_done). */
+static inline bool pt_task_done(const struct pt_control *ctl, uint64_t task)
+{
+	return ctl->task_done[task] == ctl->epoch;
+}
+
+/* CLOCK_MONOTONIC in nanoseconds. */
+uint64_t pt_now_ns(void);
+
+/*
  * Waits, per the wait policy, until *counter >= target (a counter in the
  * completion line: workers_done or workers_running). Returns 0, or -ECHILD
  * as soon as child_event is set (the caller then looks at its children).
  */
 int pt_wait_count(struct pt_control *ctl, _Atomic uint32_t *counter,
 		  uint32_t target);
+
+/* The same, also returning -ETIMEDOUT at deadline_ns (0: none). */
+int pt_wait_count_until(struct pt_control *ctl, _Atomic uint32_t *counter,
+			uint32_t target, uint64_t deadline_ns);
 
 /* Waits for the job to complete: every worker checked in, or -ECHILD. */
 static inline int pt_wait_job(struct pt_control *ctl)
@@ -168,8 +213,12 @@ void pt_fail_job(struct pt_control *ctl);
 /* Reads the done word, to sleep on with pt_sleep_until_done_changes(). */
 uint32_t pt_done_word(struct pt_control *ctl);
 
-/* Sleeps (futex, no spin) until job_done_futex differs from seen. */
-void pt_sleep_until_done_changes(struct pt_control *ctl, uint32_t seen);
+/*
+ * Sleeps (futex, no spin) until job_done_futex differs from seen, or until
+ * deadline_ns (CLOCK_MONOTONIC; 0: no deadline) passes.
+ */
+void pt_sleep_until_done_changes(struct pt_control *ctl, uint32_t seen,
+				 uint64_t deadline_ns);
 
 /* Whether worker w has checked in for generation (seq_cst). */
 bool pt_slot_finished(struct pt_control *ctl, unsigned w, uint32_t generation);
@@ -187,8 +236,22 @@ void pt_shutdown(struct pt_control *ctl);
 /* "killed by SIGSEGV" or "exited with status 3", from a waitpid status. */
 void pt_describe_status(int status, char *buf, size_t len);
 
+/*
+ * Why a task's process ended: "timed out after 0.5 s (killed)" when the
+ * executor killed it past timeout_ns, "was reaped by someone else" for a
+ * status of -1, else as pt_describe_status().
+ */
+void pt_describe_end(int status, bool timed_out, uint64_t timeout_ns, char *buf,
+		     size_t len);
+
 /* Whether a waitpid status is a clean exit (status 0). */
 bool pt_status_clean(int status);
+
+/*
+ * Why fork() or pthread_create() failed, from a negative errno code: its
+ * text, and for EAGAIN the RLIMIT_NPROC that is the usual cause.
+ */
+void pt_describe_spawn_error(int err, char *buf, size_t len);
 
 /* pidfd_open(2) through syscall(2); -1 and errno on failure. */
 int pt_pidfd_open(pid_t pid);

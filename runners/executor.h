@@ -8,9 +8,15 @@
  *
  * Invariant, whatever the executor and schedule: map() runs every task of the
  * job exactly once and stores task i's checksum in job->results[i], so results
- * are in task order. When map() returns 0 every slot is filled. When a task
- * cannot complete (a worker died), map() returns a negative errno code and
- * ex_error() says which task failed and why.
+ * are in task order. When map() returns 0 every slot is filled, except the
+ * slots of the tasks job->failures lists (their content is unspecified).
+ * When a task cannot complete (a worker died, or ran past the task timeout)
+ * map() returns a negative errno code and ex_error() says which task failed
+ * and why, unless the failure policy (ex_config.on_failure, process
+ * executors only) is continue or retry:N and job->failures is given: then
+ * the failed task is recorded there, its worker replaced, the rest of the
+ * job finished, and map() returns 0. A task "runs exactly once" except that
+ * retry:N runs a failed task again, up to N more times.
  *
  * Process executors rely on fork(): job->fn and job->arg, and everything arg
  * points to, must exist before start() so that workers inherit them. Results
@@ -40,6 +46,18 @@ enum ex_wait { EX_WAIT_ADAPTIVE, EX_WAIT_SPIN, EX_WAIT_BLOCK };
  */
 enum ex_pin { EX_PIN_NONE, EX_PIN_COMPACT, EX_PIN_SPREAD };
 
+/*
+ * What a failed task (its process died or was killed after the task
+ * timeout) means for the job: abort fails the job at once; continue records
+ * the task as failed and finishes every other task; retry runs it again, up
+ * to ex_config.retries more times, before it counts as failed.
+ */
+enum ex_on_failure {
+	EX_ON_FAILURE_ABORT,
+	EX_ON_FAILURE_CONTINUE,
+	EX_ON_FAILURE_RETRY
+};
+
 typedef uint64_t (*ex_task_fn)(void *arg, uint64_t index, unsigned worker);
 
 struct ex_config {
@@ -49,6 +67,37 @@ struct ex_config {
 	uint64_t max_tasks;	   /* largest ntasks any job will have */
 	enum ex_wait wait;
 	enum ex_pin pin;
+	/* Process executors only; thread executors cannot survive a crash. */
+	enum ex_on_failure on_failure;
+	unsigned retries;	  /* retry: extra runs of a failed task */
+	uint64_t task_timeout_ns; /* 0: none; a longer task is SIGKILLed */
+};
+
+/* One task that failed for good (after every retry). */
+struct ex_failure {
+	uint64_t task;
+	unsigned worker;   /* the slot of its last run */
+	int pid;	   /* the process of its last run */
+	int status;	   /* its waitpid status; -1: reaped by someone else */
+	bool timed_out;	   /* killed by the executor past the task timeout */
+	unsigned attempts; /* runs of the task, every one failed */
+};
+
+/*
+ * What map() reports about failures, in memory the caller owns. The caller
+ * sets list and capacity; map() resets and fills the rest. count can exceed
+ * capacity: then only the first capacity failures (in task order) are
+ * listed. The times are sums over events: a mean is sum / events.
+ */
+struct ex_failures {
+	struct ex_failure *list;
+	size_t capacity;
+	uint64_t count;	       /* tasks that failed for good */
+	uint64_t retried;      /* extra runs of failed tasks (retry:N) */
+	unsigned detections;   /* worker deaths noticed */
+	double detect_s;       /* summed: notice of a death to its reaping */
+	unsigned replacements; /* replacement workers started */
+	double replace_s;      /* summed: reaping to the replacement running */
 };
 
 struct ex_job {
@@ -56,6 +105,7 @@ struct ex_job {
 	void *arg;
 	uint64_t ntasks;   /* may be 0 */
 	uint64_t *results; /* ntasks slots, caller's private memory */
+	struct ex_failures *failures; /* NULL, or where failures are recorded */
 };
 
 /* Every executor instance begins with this header. */
@@ -93,6 +143,22 @@ const char *ex_wait_name(enum ex_wait wait);
 int ex_wait_parse(const char *text, enum ex_wait *out);
 const char *ex_pin_name(enum ex_pin pin);
 int ex_pin_parse(const char *text, enum ex_pin *out);
+
+/*
+ * "abort", "continue", "retry:N" (N 1..1000000). Returns 0, or -EINVAL.
+ * ex_on_failure_format() writes the same spelling.
+ */
+int ex_on_failure_parse(const char *text, enum ex_on_failure *out,
+			unsigned *retries);
+void ex_on_failure_format(enum ex_on_failure policy, unsigned retries,
+			  char *buf, size_t len);
+
+/*
+ * "task 3 (worker 1, pid 4242): killed by SIGSEGV", or "...: timed out after
+ * 0.5 s (killed)" given the task timeout; with the attempts under retry.
+ */
+void ex_failure_describe(const struct ex_failure *failure,
+			 uint64_t task_timeout_ns, char *buf, size_t len);
 
 static inline const char *ex_error(const struct executor *ex)
 {

@@ -1,12 +1,14 @@
 /*
  * The executor registry: one explicit, NULL-terminated table of every
  * executor (no self-registration, which static libraries would silently
- * drop), lookup by name or alias, and the names of schedules and wait
- * policies as the command line spells them.
+ * drop), lookup by name or alias, the names of schedules, wait and failure
+ * policies as the command line spells them, and how a failed task reads.
  */
 #include "core.h"
 
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 const struct executor_ops *const ex_all[] = {
@@ -107,4 +109,55 @@ int ex_pin_parse(const char *text, enum ex_pin *out)
 		return -EINVAL;
 	*out = (enum ex_pin)index;
 	return 0;
+}
+
+int ex_on_failure_parse(const char *text, enum ex_on_failure *out,
+			unsigned *retries)
+{
+	char *end;
+	unsigned long count;
+
+	if (!text)
+		return -EINVAL;
+	if (strcmp(text, "abort") == 0 || strcmp(text, "continue") == 0) {
+		*out = text[0] == 'a' ? EX_ON_FAILURE_ABORT
+				      : EX_ON_FAILURE_CONTINUE;
+		*retries = 0;
+		return 0;
+	}
+	if (strncmp(text, "retry:", 6) != 0 || text[6] < '1' || text[6] > '9')
+		return -EINVAL;
+	errno = 0;
+	count = strtoul(text + 6, &end, 10);
+	if (*end || errno == ERANGE || count > 1000000)
+		return -EINVAL;
+	*out = EX_ON_FAILURE_RETRY;
+	*retries = (unsigned)count;
+	return 0;
+}
+
+void ex_on_failure_format(enum ex_on_failure policy, unsigned retries,
+			  char *buf, size_t len)
+{
+	if (policy == EX_ON_FAILURE_RETRY)
+		snprintf(buf, len, "retry:%u", retries);
+	else
+		snprintf(buf, len, "%s",
+			 policy == EX_ON_FAILURE_CONTINUE ? "continue"
+							  : "abort");
+}
+
+void ex_failure_describe(const struct ex_failure *failure,
+			 uint64_t task_timeout_ns, char *buf, size_t len)
+{
+	char why[96], tries[32] = "";
+
+	pt_describe_end(failure->status, failure->timed_out, task_timeout_ns,
+			why, sizeof(why));
+	if (failure->attempts > 1)
+		snprintf(tries, sizeof(tries), ", %u attempts",
+			 failure->attempts);
+	snprintf(buf, len, "task %llu (worker %u, pid %d): %s%s",
+		 (unsigned long long)failure->task, failure->worker,
+		 failure->pid, why, tries);
 }

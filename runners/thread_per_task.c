@@ -154,11 +154,14 @@ static int thread_per_task_map(struct executor *base, const struct ex_job *job)
 		rc = pthread_create(&slot->thread, NULL, thread_per_task_main,
 				    slot);
 		if (rc != 0) {
+			char why[128];
+
 			ex->free_slots[ex->free_count++] = slot->worker;
+			pt_describe_spawn_error(-rc, why, sizeof(why));
 			snprintf(base->error, sizeof(base->error),
 				 "thread-per-task: creating the thread of "
 				 "task %llu: %s",
-				 (unsigned long long)i, strerror(rc));
+				 (unsigned long long)i, why);
 			ret = -rc;
 			break;
 		}

@@ -91,7 +91,7 @@ static int thread_pool_start(const struct ex_config *config,
 	}
 	pool->base.ops = &ex_thread_pool;
 	pool->base.config = *config;
-	ctl_size = pt_control_size(workers, 0);
+	ctl_size = pt_control_size(config, 0);
 	pool->ctl = aligned_alloc(PT_CACHE_LINE, ctl_size);
 	pool->threads = calloc(workers, sizeof(*pool->threads));
 	pool->worker_args = calloc(workers, sizeof(*pool->worker_args));
@@ -111,9 +111,12 @@ static int thread_pool_start(const struct ex_config *config,
 				    thread_pool_worker_main,
 				    &pool->worker_args[w]);
 		if (rc != 0) {
+			char why[128];
+
+			pt_describe_spawn_error(-rc, why, sizeof(why));
 			snprintf(err, errlen,
-				 "thread-pool: creating worker %u: %s", w,
-				 strerror(rc));
+				 "thread-pool: creating worker %u of %u: %s", w,
+				 workers, why);
 			ret = -rc;
 			goto out;
 		}
