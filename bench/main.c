@@ -21,6 +21,7 @@
 #include "pt_config.h"
 #include "report.h"
 #include "results.h"
+#include "spawn.h"
 #include "supervise.h"
 
 #define EXIT_USAGE 2
@@ -202,6 +203,9 @@ out:
 
 int main(int argc, char **argv)
 {
+	/* A process-spawn child: nothing else of bench may run first. */
+	if (argc > 1 && !strcmp(argv[1], EX_SPAWN_WORKER_FLAG))
+		return pt_spawn_worker_main(argc, argv);
 	if (argc > 1 && !strcmp(argv[1], "report"))
 		return rep_main(argc - 1, argv + 1);
 	if (argc > 1 && !strcmp(argv[1], "info"))

@@ -570,6 +570,11 @@ int pt_pin_prepare(enum ex_pin pin)
 	return 0;
 }
 
+int pt_pin_cpu(unsigned worker)
+{
+	return pin_count == 0 ? -1 : pin_order[worker % pin_count];
+}
+
 void pt_pin_self(unsigned worker)
 {
 	cpu_set_t one;
@@ -577,7 +582,7 @@ void pt_pin_self(unsigned worker)
 	if (pin_count == 0)
 		return;
 	CPU_ZERO(&one);
-	CPU_SET(pin_order[worker % pin_count], &one);
+	CPU_SET(pt_pin_cpu(worker), &one);
 	/* Failing to pin is not fatal: the worker runs, just unpinned. */
 	(void)sched_setaffinity(0, sizeof(one), &one);
 }

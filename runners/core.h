@@ -209,6 +209,9 @@ void pt_child_setup(pid_t parent);
 int pt_pin_prepare(enum ex_pin pin);
 void pt_pin_self(unsigned worker);
 
+/* The CPU worker is pinned to under the prepared policy, or -1 for none. */
+int pt_pin_cpu(unsigned worker);
+
 /*
  * Reaps child pid, waiting up to timeout_ms for it to exit, then kills it
  * with SIGKILL. Returns 0 and *status, or a negative errno code.
@@ -223,5 +226,7 @@ extern const struct executor_ops ex_thread_pool;
 extern const struct executor_ops ex_process_pool;
 extern const struct executor_ops ex_thread_per_task;
 extern const struct executor_ops ex_process_per_task;
+extern const struct executor_ops ex_omp;
+extern const struct executor_ops ex_process_spawn;
 
 #endif
