@@ -12,7 +12,7 @@
  * verifying the result slots happen outside it.
  */
 #include "driver.h"
-#include "spawn.h"
+#include "spawn_worker.h"
 
 #include <errno.h>
 #include <inttypes.h>

@@ -21,7 +21,7 @@
 #include "pt_config.h"
 #include "report.h"
 #include "results.h"
-#include "spawn.h"
+#include "spawn_worker.h"
 #include "supervise.h"
 
 #define EXIT_USAGE 2

@@ -16,7 +16,7 @@
  * rest of bench; every failure is one line on standard error and a
  * non-zero exit (2 for a malformed argv or spec).
  */
-#include "spawn.h"
+#include "spawn_worker.h"
 
 #include <errno.h>
 #include <inttypes.h>

@@ -3,8 +3,8 @@
  * (ex_config.spawn_spec) and the hidden worker mode that runs one task of it
  * in a freshly spawned bench.
  */
-#ifndef PT_SPAWN_H
-#define PT_SPAWN_H
+#ifndef PT_SPAWN_WORKER_H
+#define PT_SPAWN_WORKER_H
 
 #include <stddef.h>
 #include <stdint.h>
