@@ -17,6 +17,7 @@
 #include "gate.h"
 #include "gbw.h"
 #include "info.h"
+#include "overhead.h"
 #include "plan.h"
 #include "pt_config.h"
 #include "report.h"
@@ -214,6 +215,8 @@ int main(int argc, char **argv)
 		return gate_main(argc - 1, argv + 1);
 	if (argc > 1 && !strcmp(argv[1], "ab"))
 		return gate_ab_main(argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "overhead"))
+		return overhead_main(argc - 1, argv + 1);
 	if (argc > 1 && argv[1][0] != '-') {
 		fprintf(stderr,
 			"bench: unknown command '%s' (see bench --help)\n",
