@@ -40,7 +40,6 @@
 
 #define PT_ADAPTIVE_SPIN_NS 50000u
 #define PT_CLOCK_EVERY	    64u
-#define PT_YIELD_EVERY	    1024u
 
 /* Larger chunks gain nothing and could overflow next_task arithmetic. */
 #define PT_MAX_CHUNK (UINT64_C(1) << 32)
@@ -359,6 +358,14 @@ void pt_worker_loop(struct pt_control *ctl, unsigned worker)
 		    atomic_load(&ctl->job_failed))
 			pt_signal_caller(ctl);
 	}
+}
+
+void pt_run_as_worker(struct pt_control *ctl, unsigned worker,
+		      uint32_t generation)
+{
+	pt_run_job(ctl, worker);
+	atomic_store(&ctl->slots[worker].finished_generation, generation);
+	atomic_fetch_add(&ctl->workers_done, 1);
 }
 
 uint32_t pt_post_job(struct pt_control *ctl, ex_task_fn fn, void *arg,

@@ -37,6 +37,9 @@
 /* Cache-line padding: 128 bytes covers adjacent-line prefetch on x86. */
 #define PT_CACHE_LINE 128
 
+/* Spin rounds between sched_yield() calls when no thread waits for a CPU. */
+#define PT_YIELD_EVERY 1024u
+
 /* current_task of a worker that is not running a task. */
 #define PT_NO_TASK UINT64_MAX
 
@@ -152,6 +155,14 @@ uint32_t pt_post_job(struct pt_control *ctl, ex_task_fn fn, void *arg,
  */
 int pt_wait_count(struct pt_control *ctl, _Atomic uint32_t *counter,
 		  uint32_t target);
+
+/*
+ * The caller as one of the W workers (the thread pool's worker 0, as
+ * OpenMP's master thread): runs its share of the job posted as generation
+ * and checks in, without waking anyone (it is the one who waits).
+ */
+void pt_run_as_worker(struct pt_control *ctl, unsigned worker,
+		      uint32_t generation);
 
 /* Waits for the job to complete: every worker checked in, or -ECHILD. */
 static inline int pt_wait_job(struct pt_control *ctl)
