@@ -285,17 +285,23 @@ int pt_run_config(const struct pt_config *c, const struct pt_child_io *io)
 
 	x.online_cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	x.exc = c->exc;
-	if (c->ex->runs_spec &&
-	    pt_spawn_spec(c->wl, c->params, c->tasks, x.spawn_spec,
-			  sizeof(x.spawn_spec)) == 0)
-		x.exc.spawn_spec = x.spawn_spec;
+	if (c->ex->runs_spec) {
+		/* Spawned children rebuild the job from this text. */
+		if (pt_spawn_spec(c->wl, c->params, c->tasks, x.spawn_spec,
+				  sizeof(x.spawn_spec)) == 0)
+			x.exc.spawn_spec = x.spawn_spec;
+		else
+			snprintf(x.setup_error, sizeof(x.setup_error),
+				 "%s: the job's description exceeds %zu bytes",
+				 c->ex->name, sizeof(x.spawn_spec));
+	}
 	x.results = calloc(n, sizeof(*x.results));
 	x.expected = calloc(n, sizeof(*x.expected));
 	x.must_fail = calloc(n, 1);
 	if (!x.results || !x.expected || !x.must_fail) {
 		snprintf(x.setup_error, sizeof(x.setup_error),
 			 "out of memory for %" PRIu64 " tasks", c->tasks);
-	} else {
+	} else if (!x.setup_error[0]) {
 		rc = wl_setup(c->wl, c->params, c->tasks, &x.state,
 			      x.setup_error, sizeof(x.setup_error));
 		if (rc && !x.setup_error[0])
