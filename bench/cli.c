@@ -705,6 +705,8 @@ void pt_print_usage(void)
 	    "       bench compare BASE.json NEW.json [OPTIONS]\n"
 	    "       bench ab --baseline=OTHER_BENCH [OPTIONS] [BENCH ARGS...]\n"
 	    "       bench info [--format=json]\n"
+	    "       bench overhead [--quick] [--format=console|json] [--out "
+	    "FILE]\n"
 	    "Measure workloads under process and thread executors, through "
 	    "Google Benchmark.\n"
 	    "\n"

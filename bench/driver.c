@@ -21,6 +21,7 @@
  * verifying the result slots happen outside it.
  */
 #include "driver.h"
+#include "spawn_worker.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -38,6 +39,8 @@
 
 struct child_ctx {
 	const struct pt_config *c;
+	struct ex_config exc; /* c->exc, with the spawn spec */
+	char spawn_spec[1024];
 	void *state;	    /* the workload's, from setup */
 	uint64_t *results;  /* written by the executor */
 	uint64_t *expected; /* reference checksums */
@@ -344,7 +347,7 @@ static void bench_config(gb_state *st, void *arg)
 	}
 	usage_now(&before);
 	begin = t = pt_now();
-	rc = c->ex->start(&c->exc, &ex, msg, sizeof(msg));
+	rc = c->ex->start(&x->exc, &ex, msg, sizeof(msg));
 	create = pt_now() - t;
 	if (rc) {
 		char full[600];
@@ -434,6 +437,17 @@ int pt_run_config(const struct pt_config *c, const struct pt_child_io *io)
 	int rc;
 
 	x.online_cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	x.exc = c->exc;
+	if (c->ex->runs_spec) {
+		/* Spawned children rebuild the job from this text. */
+		if (pt_spawn_spec(c->wl, c->params, c->tasks, x.spawn_spec,
+				  sizeof(x.spawn_spec)) == 0)
+			x.exc.spawn_spec = x.spawn_spec;
+		else
+			snprintf(x.setup_error, sizeof(x.setup_error),
+				 "%s: the job's description exceeds %zu bytes",
+				 c->ex->name, sizeof(x.spawn_spec));
+	}
 	x.results = calloc(n, sizeof(*x.results));
 	x.expected = calloc(n, sizeof(*x.expected));
 	x.must_fail = calloc(n, 1);
@@ -442,7 +456,7 @@ int pt_run_config(const struct pt_config *c, const struct pt_child_io *io)
 	if (!x.results || !x.expected || !x.must_fail || !x.failures.list) {
 		snprintf(x.setup_error, sizeof(x.setup_error),
 			 "out of memory for %" PRIu64 " tasks", c->tasks);
-	} else {
+	} else if (!x.setup_error[0]) {
 		rc = wl_setup(c->wl, c->params, c->tasks, &x.state,
 			      x.setup_error, sizeof(x.setup_error));
 		if (rc && !x.setup_error[0])

@@ -17,10 +17,12 @@
 #include "gate.h"
 #include "gbw.h"
 #include "info.h"
+#include "overhead.h"
 #include "plan.h"
 #include "pt_config.h"
 #include "report.h"
 #include "results.h"
+#include "spawn_worker.h"
 #include "supervise.h"
 
 #define EXIT_USAGE 2
@@ -238,6 +240,9 @@ out:
 
 int main(int argc, char **argv)
 {
+	/* A process-spawn child: nothing else of bench may run first. */
+	if (argc > 1 && !strcmp(argv[1], EX_SPAWN_WORKER_FLAG))
+		return pt_spawn_worker_main(argc, argv);
 	if (argc > 1 && !strcmp(argv[1], "report"))
 		return rep_main(argc - 1, argv + 1);
 	if (argc > 1 && !strcmp(argv[1], "info"))
@@ -246,6 +251,8 @@ int main(int argc, char **argv)
 		return gate_main(argc - 1, argv + 1);
 	if (argc > 1 && !strcmp(argv[1], "ab"))
 		return gate_ab_main(argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "overhead"))
+		return overhead_main(argc - 1, argv + 1);
 	if (argc > 1 && argv[1][0] != '-') {
 		fprintf(stderr,
 			"bench: unknown command '%s' (see bench --help)\n",

@@ -41,7 +41,6 @@
 
 #define PT_ADAPTIVE_SPIN_NS 50000u
 #define PT_CLOCK_EVERY	    64u
-#define PT_YIELD_EVERY	    1024u
 
 /* Larger chunks gain nothing and could overflow next_task arithmetic. */
 #define PT_MAX_CHUNK (UINT64_C(1) << 32)
@@ -450,6 +449,14 @@ void pt_worker_loop(struct pt_control *ctl, unsigned worker)
 	}
 }
 
+void pt_run_as_worker(struct pt_control *ctl, unsigned worker,
+		      uint32_t generation)
+{
+	pt_run_job(ctl, worker);
+	atomic_store(&ctl->slots[worker].finished_generation, generation);
+	atomic_fetch_add(&ctl->workers_done, 1);
+}
+
 /* Publishes the job fields written by the caller as a new generation. */
 static uint32_t pt_publish(struct pt_control *ctl)
 {
@@ -720,6 +727,11 @@ int pt_pin_prepare(enum ex_pin pin)
 	return 0;
 }
 
+int pt_pin_cpu(unsigned worker)
+{
+	return pin_count == 0 ? -1 : pin_order[worker % pin_count];
+}
+
 void pt_pin_self(unsigned worker)
 {
 	cpu_set_t one;
@@ -727,7 +739,7 @@ void pt_pin_self(unsigned worker)
 	if (pin_count == 0)
 		return;
 	CPU_ZERO(&one);
-	CPU_SET(pin_order[worker % pin_count], &one);
+	CPU_SET(pt_pin_cpu(worker), &one);
 	/* Failing to pin is not fatal: the worker runs, just unpinned. */
 	(void)sched_setaffinity(0, sizeof(one), &one);
 }

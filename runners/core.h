@@ -48,6 +48,9 @@
 /* Cache-line padding: 128 bytes covers adjacent-line prefetch on x86. */
 #define PT_CACHE_LINE 128
 
+/* Spin rounds between sched_yield() calls when no thread waits for a CPU. */
+#define PT_YIELD_EVERY 1024u
+
 /* current_task of a worker that is not running a task. */
 #define PT_NO_TASK UINT64_MAX
 
@@ -198,6 +201,14 @@ int pt_wait_count(struct pt_control *ctl, _Atomic uint32_t *counter,
 int pt_wait_count_until(struct pt_control *ctl, _Atomic uint32_t *counter,
 			uint32_t target, uint64_t deadline_ns);
 
+/*
+ * The caller as one of the W workers (the thread pool's worker 0, as
+ * OpenMP's master thread): runs its share of the job posted as generation
+ * and checks in, without waking anyone (it is the one who waits).
+ */
+void pt_run_as_worker(struct pt_control *ctl, unsigned worker,
+		      uint32_t generation);
+
 /* Waits for the job to complete: every worker checked in, or -ECHILD. */
 static inline int pt_wait_job(struct pt_control *ctl)
 {
@@ -272,6 +283,9 @@ void pt_child_setup(pid_t parent);
 int pt_pin_prepare(enum ex_pin pin);
 void pt_pin_self(unsigned worker);
 
+/* The CPU worker is pinned to under the prepared policy, or -1 for none. */
+int pt_pin_cpu(unsigned worker);
+
 /*
  * Reaps child pid, waiting up to timeout_ms for it to exit, then kills it
  * with SIGKILL. Returns 0 and *status, or a negative errno code.
@@ -286,5 +300,7 @@ extern const struct executor_ops ex_thread_pool;
 extern const struct executor_ops ex_process_pool;
 extern const struct executor_ops ex_thread_per_task;
 extern const struct executor_ops ex_process_per_task;
+extern const struct executor_ops ex_omp;
+extern const struct executor_ops ex_process_spawn;
 
 #endif

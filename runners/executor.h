@@ -21,6 +21,12 @@
  * Process executors rely on fork(): job->fn and job->arg, and everything arg
  * points to, must exist before start() so that workers inherit them. Results
  * cross back to the caller's job->results whatever the executor.
+ *
+ * The exception is process-spawn (runs_spec): its children exec the program
+ * afresh, so no pointer survives. They run the job described as text by
+ * ex_config.spawn_spec instead of job->fn, in the program's hidden worker
+ * mode (EX_SPAWN_WORKER_FLAG below); job->fn must compute the same
+ * checksums, since the caller verifies against them.
  */
 #ifndef PT_EXECUTOR_H
 #define PT_EXECUTOR_H
@@ -71,6 +77,15 @@ struct ex_config {
 	enum ex_on_failure on_failure;
 	unsigned retries;	  /* retry: extra runs of a failed task */
 	uint64_t task_timeout_ns; /* 0: none; a longer task is SIGKILLed */
+	/*
+	 * process-spawn only (NULL elsewhere): the job as text, handed
+	 * unchanged to every spawned child, which rebuilds the job from it.
+	 * Copied at start(). bench writes "WORKLOAD/tasks=N/KEY=VALUE/...",
+	 * one KEY=VALUE per parameter of the workload, VALUE as "%.17g" (read
+	 * back exactly by strtod); or "noop/tasks=N": empty tasks whose
+	 * checksum is their index (bench overhead).
+	 */
+	const char *spawn_spec;
 };
 
 /* One task that failed for good (after every retry). */
@@ -122,6 +137,7 @@ struct executor_ops {
 	bool uses_workers;   /* false: runs in the calling thread (serial) */
 	bool uses_schedule;  /* false: --schedule and --chunk do not apply */
 	bool processes;	     /* workers are processes (isolated memory) */
+	bool runs_spec;	     /* runs config.spawn_spec, not job->fn */
 
 	/* Returns 0 and *out, or a negative errno code (then *out is NULL). */
 	int (*start)(const struct ex_config *config, struct executor **out,
@@ -159,6 +175,43 @@ void ex_on_failure_format(enum ex_on_failure policy, unsigned retries,
  */
 void ex_failure_describe(const struct ex_failure *failure,
 			 uint64_t task_timeout_ns, char *buf, size_t len);
+
+/*
+ * The hidden worker mode of a program that uses process-spawn. A child is
+ * started as
+ *   PROGRAM --procthread-spawn-worker SPEC TASK WORKER FD CPU PARENT
+ * and must run task TASK of the job SPEC as worker WORKER, write its 64-bit
+ * checksum (8 bytes, host order) to descriptor FD, print nothing, and exit 0.
+ * CPU is the CPU to pin to, or -1; PARENT the pid of the spawning process.
+ * The program checks argv[1] against the flag first thing in main().
+ */
+#define EX_SPAWN_WORKER_FLAG "--procthread-spawn-worker"
+
+struct ex_spawn_request {
+	const char *spec;
+	uint64_t task;
+	unsigned worker;
+	int result_fd;
+	int cpu;
+	int parent;
+};
+
+/*
+ * Parses the worker argv (argv[1] is the flag). Returns 0, or -EINVAL and a
+ * one-line reason in err.
+ */
+int ex_spawn_parse(int argc, char **argv, struct ex_spawn_request *req,
+		   char *err, size_t errlen);
+
+/*
+ * First thing in the worker: dies with the spawning process
+ * (PR_SET_PDEATHSIG; exits at once if it is already gone), then pins itself
+ * to req->cpu. Returns 0 or a negative errno code.
+ */
+int ex_spawn_begin(const struct ex_spawn_request *req);
+
+/* Sends the checksum to the spawner and closes the descriptor. */
+int ex_spawn_reply(const struct ex_spawn_request *req, uint64_t checksum);
 
 static inline const char *ex_error(const struct executor *ex)
 {

@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -53,8 +54,17 @@ struct shared_context {
 
 static struct shared_context *shared;
 
-/* Helper threads a sanitizer runtime keeps (TSan has one); set in main(). */
+/*
+ * Threads the process keeps by design, beyond the main thread: a sanitizer
+ * runtime's helper (TSan has one; set in main()), and libgomp's docked
+ * thread pool once an omp executor has run (libgomp keeps it until exit;
+ * see runners/omp.c), counted by note_resident_threads().
+ */
 static unsigned sanitizer_threads;
+static unsigned resident_threads;
+
+/* After an omp executor stops: its docked threads stay, by design. */
+static void note_resident_threads(const struct executor_ops *ops);
 
 static const uint64_t task_counts[] = {0, 1, 7, MAX_TASKS};
 
@@ -146,6 +156,18 @@ static void assert_no_child_left(void)
 	assert_int_equal(errno, ECHILD);
 }
 
+static void note_resident_threads(const struct executor_ops *ops)
+{
+	static unsigned omp_docked;
+
+	/* libgomp docks one thread fewer than its last team; it releases
+	 * extra ones when a smaller team (of 2 or more) follows. A team of
+	 * one runs in the caller and leaves the pool alone. */
+	if (ops == ex_find("omp") && shared->workers > 1)
+		omp_docked = shared->workers - 1;
+	resident_threads = sanitizer_threads + omp_docked;
+}
+
 static struct executor *start_or_fail(const struct executor_ops *ops,
 				      const struct ex_config *config)
 {
@@ -214,18 +236,20 @@ static void check_executor(const struct executor_ops *ops,
 	struct executor *ex;
 
 	shared->workers = ops->uses_workers ? workers : 1;
-	assert_thread_count_settles(1 + sanitizer_threads);
+	assert_thread_count_settles(1 + resident_threads);
 	threads_before = thread_count();
 	ex = start_or_fail(ops, &config);
+	/* The caller is worker 0: W-1 threads. */
 	if (ops == ex_find("thread-pool"))
-		assert_int_equal(thread_count(), threads_before + workers);
+		assert_int_equal(thread_count(), threads_before + workers - 1);
 	for (size_t t = 0; t < sizeof(task_counts) / sizeof(*task_counts); t++)
 		map_and_check(ex, task_counts[t]);
 	map_and_check(ex, 7);
 	ex->ops->stop(ex);
 	if (ops->processes)
 		assert_no_child_left();
-	assert_thread_count_settles(threads_before);
+	note_resident_threads(ops);
+	assert_thread_count_settles(1 + resident_threads);
 }
 
 /* Every schedule, chunk 0 and 3, W in {1, 2, 3, 2*cpus+1}, adaptive. */
@@ -240,6 +264,10 @@ static void test_matrix(void **state)
 	size_t chunk_count = ops->uses_schedule ? 2 : 1;
 	size_t worker_count = ops->uses_workers ? 4 : 1;
 
+	if (ops->unavailable) {
+		print_message("%s: %s\n", ops->name, ops->unavailable);
+		skip();
+	}
 	for (size_t s = 0; s < schedule_count; s++) {
 		for (size_t c = 0; c < chunk_count; c++) {
 			for (size_t w = 0; w < worker_count; w++)
@@ -247,6 +275,33 @@ static void test_matrix(void **state)
 					       workers[w], EX_WAIT_ADAPTIVE);
 		}
 	}
+}
+
+/* The --wait that OMP_WAIT_POLICY gave libgomp when it was loaded. */
+static enum ex_wait omp_environment_wait(void)
+{
+	const char *policy = getenv("OMP_WAIT_POLICY");
+
+	if (policy && !strcasecmp(policy, "active"))
+		return EX_WAIT_SPIN;
+	if (policy && !strcasecmp(policy, "passive"))
+		return EX_WAIT_BLOCK;
+	return EX_WAIT_ADAPTIVE;
+}
+
+/* omp cannot change libgomp's policy: it must refuse, not pretend. */
+static void check_omp_refuses_wait(enum ex_wait wait)
+{
+	struct ex_config config = {.workers = 2, .max_tasks = 10, .wait = wait};
+	struct executor *ex = NULL;
+	char err[256] = "";
+
+	assert_int_equal(ex_find("omp")->start(&config, &ex, err, sizeof(err)),
+			 -EINVAL);
+	assert_null(ex);
+	if (!strstr(err, "OMP_WAIT_POLICY"))
+		fail_msg("omp --wait=%s: unexpected error \"%s\"",
+			 ex_wait_name(wait), err);
 }
 
 /* Spin, block and adaptive waits on the pools (the others never wait). */
@@ -258,9 +313,14 @@ static void test_wait_policies(void **state)
 
 	(void)state;
 	for (size_t e = 0; ex_all[e]; e++) {
-		if (!ex_all[e]->uses_schedule)
+		if (!ex_all[e]->uses_schedule || ex_all[e]->unavailable)
 			continue;
 		for (size_t p = 0; p < 3; p++) {
+			if (ex_all[e] == ex_find("omp") &&
+			    waits[p] != omp_environment_wait()) {
+				check_omp_refuses_wait(waits[p]);
+				continue;
+			}
 			for (size_t w = 0; w < 3; w++) {
 				check_executor(ex_all[e], EX_SCHED_DYNAMIC, 0,
 					       workers[w], waits[p]);
@@ -269,6 +329,33 @@ static void test_wait_policies(void **state)
 			}
 		}
 	}
+}
+
+/*
+ * One task of worker w ran on cpu, allowed on `allowed` CPUs. Pinned: bound
+ * to one CPU, the same for every task of w (cpu_of[w]); not pinned:
+ * allowed every CPU the process may use (all_cpus).
+ */
+static void check_placement(enum ex_pin pin, int all_cpus, unsigned w,
+			    int allowed, int cpu, int cpu_of[4])
+{
+	if (pin == EX_PIN_NONE) {
+		assert_int_equal(allowed, all_cpus);
+		return;
+	}
+	assert_int_equal(allowed, 1);
+	if (cpu_of[w] < 0)
+		cpu_of[w] = cpu;
+	assert_int_equal(cpu_of[w], cpu);
+}
+
+/* With W <= CPUs, no two pinned workers share a CPU. */
+static void check_distinct_cpus(const int cpu_of[4], unsigned workers)
+{
+	for (unsigned a = 0; a < workers; a++)
+		for (unsigned b = a + 1; b < workers; b++)
+			if (cpu_of[a] >= 0 && cpu_of[b] >= 0)
+				assert_int_not_equal(cpu_of[a], cpu_of[b]);
 }
 
 /* Records where the task ran and on how many CPUs it was allowed to. */
@@ -300,7 +387,9 @@ static void test_pinning(void **state)
 	(void)state;
 	assert_int_equal(sched_getaffinity(0, sizeof(allowed), &allowed), 0);
 	for (size_t e = 0; ex_all[e]; e++) {
-		if (!ex_all[e]->uses_workers)
+		/* process-spawn: test_process_spawn_pins. */
+		if (!ex_all[e]->uses_workers || ex_all[e]->unavailable ||
+		    ex_all[e]->runs_spec)
 			continue;
 		for (size_t p = 0; p < 3; p++) {
 			struct ex_config config = {.workers = workers,
@@ -320,28 +409,19 @@ static void test_pinning(void **state)
 			    0);
 			assert_int_equal(ex_all[e]->map(ex, &job), 0);
 			ex_all[e]->stop(ex);
+			shared->workers = workers;
+			note_resident_threads(ex_all[e]);
 			for (unsigned i = 0; i < 64; i++) {
 				unsigned w = shared->task_worker[i];
 				int cpu = shared->task_cpu[i];
 
 				assert_int_equal(results[i], checksum_of(i));
 				assert_true(w < workers);
-				if (pins[p] == EX_PIN_NONE) {
-					assert_int_equal(
-					    shared->task_allowed[i],
-					    CPU_COUNT(&allowed));
-					continue;
-				}
-				assert_int_equal(shared->task_allowed[i], 1);
-				if (cpu_of[w] < 0)
-					cpu_of[w] = cpu;
-				assert_int_equal(cpu_of[w], cpu);
+				check_placement(pins[p], CPU_COUNT(&allowed), w,
+						shared->task_allowed[i], cpu,
+						cpu_of);
 			}
-			for (unsigned a = 0; a < workers; a++)
-				for (unsigned b = a + 1; b < workers; b++)
-					if (cpu_of[a] >= 0 && cpu_of[b] >= 0)
-						assert_int_not_equal(cpu_of[a],
-								     cpu_of[b]);
+			check_distinct_cpus(cpu_of, workers);
 		}
 	}
 }
@@ -518,7 +598,10 @@ static void test_process_pool_restores_sigchld(void **state)
 	assert_no_child_left();
 }
 
-/* Worker threads carry their names while the pool runs. */
+/*
+ * Worker threads carry their names while the pool runs: pt-worker-1 and
+ * pt-worker-2 for W = 3, since the caller is worker 0.
+ */
 static void test_thread_pool_names_workers(void **state)
 {
 	struct ex_config config = {.workers = 3, .max_tasks = MAX_TASKS};
@@ -528,7 +611,7 @@ static void test_thread_pool_names_workers(void **state)
 	DIR *dir;
 
 	(void)state;
-	assert_thread_count_settles(1 + sanitizer_threads);
+	assert_thread_count_settles(1 + resident_threads);
 	ex = start_or_fail(ex_find("thread-pool"), &config);
 	dir = opendir("/proc/self/task");
 	assert_non_null(dir);
@@ -544,14 +627,17 @@ static void test_thread_pool_names_workers(void **state)
 		if (!comm)
 			continue;
 		if (fgets(name, sizeof(name), comm) &&
-		    strncmp(name, "pt-worker-", 10) == 0)
+		    strncmp(name, "pt-worker-", 10) == 0) {
+			assert_true(!strcmp(name, "pt-worker-1\n") ||
+				    !strcmp(name, "pt-worker-2\n"));
 			named++;
+		}
 		fclose(comm);
 	}
 	closedir(dir);
 	ex->ops->stop(ex);
-	assert_int_equal(named, 3);
-	assert_thread_count_settles(1 + sanitizer_threads);
+	assert_int_equal(named, 2);
+	assert_thread_count_settles(1 + resident_threads);
 }
 
 static void test_start_rejects_zero_workers(void **state)
@@ -563,7 +649,7 @@ static void test_start_rejects_zero_workers(void **state)
 		struct executor *ex = (struct executor *)&config;
 		char err[256] = "";
 
-		if (!ex_all[e]->uses_workers)
+		if (!ex_all[e]->uses_workers || ex_all[e]->unavailable)
 			continue;
 		assert_int_equal(
 		    ex_all[e]->start(&config, &ex, err, sizeof(err)), -EINVAL);
@@ -590,7 +676,8 @@ static void test_process_executors_reject_oversized_jobs(void **state)
 	for (size_t e = 0; ex_all[e]; e++) {
 		struct executor *ex;
 
-		if (!ex_all[e]->processes)
+		/* process-spawn keeps no shared results: no max_tasks. */
+		if (!ex_all[e]->processes || ex_all[e]->runs_spec)
 			continue;
 		ex = start_or_fail(ex_all[e], &config);
 		assert_int_equal(ex->ops->map(ex, &job), -EINVAL);
@@ -602,19 +689,30 @@ static void test_process_executors_reject_oversized_jobs(void **state)
 
 static void test_registry_lookup(void **state)
 {
-	const char *const expected_order[] = {"serial", "thread-pool",
-					      "process-pool", "thread-per-task",
-					      "process-per-task"};
+	const char *const expected_order[] = {
+	    "serial",	       "thread-pool",	   "process-pool",
+	    "thread-per-task", "process-per-task", "omp",
+	    "process-spawn"};
 	size_t count = 0;
 
 	(void)state;
 	for (; ex_all[count]; count++) {
-		assert_true(count < 5);
+		assert_true(count < 7);
 		assert_string_equal(ex_all[count]->name, expected_order[count]);
 		assert_ptr_equal(ex_find(ex_all[count]->name), ex_all[count]);
+		/* Only omp may be missing from a build (no OpenMP). */
+		if (ex_all[count] != ex_find("omp"))
+			assert_null(ex_all[count]->unavailable);
 	}
-	assert_int_equal(count, 5);
+	assert_int_equal(count, 7);
 	assert_ptr_equal(ex_find("pool"), ex_find("process-pool"));
+	assert_ptr_equal(ex_find("spawn"), ex_find("process-spawn"));
+	assert_ptr_equal(ex_find("openmp"), ex_find("omp"));
+	assert_true(ex_find("process-spawn")->runs_spec);
+	assert_true(ex_find("process-spawn")->processes);
+	assert_false(ex_find("process-spawn")->uses_schedule);
+	assert_true(ex_find("omp")->uses_schedule);
+	assert_false(ex_find("omp")->processes);
 	assert_null(ex_find("no-such-executor"));
 	assert_null(ex_find(""));
 	assert_null(ex_find(NULL));
@@ -685,12 +783,188 @@ static void test_schedule_and_wait_names(void **state)
 	assert_int_equal(ex_wait_parse(NULL, &wait), -EINVAL);
 }
 
+/*
+ * process-spawn: its children are this test program, exec'd afresh in the
+ * worker mode that main() hands to spawn_worker(). The spec is the test's
+ * own: "ok" (task i returns checksum_of(i)), "fail:T:abort|kill|exit3"
+ * (task T dies that way), "silent:T" (task T exits 0 without a checksum),
+ * "pin" (the checksum says where the task ran).
+ */
+static uint64_t pin_report(unsigned worker)
+{
+	cpu_set_t set;
+	int allowed =
+	    sched_getaffinity(0, sizeof(set), &set) ? 0 : CPU_COUNT(&set);
+
+	return (uint64_t)worker << 48 | (uint64_t)allowed << 32 |
+	       (uint32_t)sched_getcpu();
+}
+
+static int spawn_worker(int argc, char **argv)
+{
+	struct ex_spawn_request req;
+	unsigned long long failing = NO_FAILURE;
+	char err[256], how[16] = "";
+
+	if (ex_spawn_parse(argc, argv, &req, err, sizeof(err)) ||
+	    ex_spawn_begin(&req))
+		return 2;
+	if (!strcmp(req.spec, "pin"))
+		return ex_spawn_reply(&req, pin_report(req.worker)) ? 1 : 0;
+	if (sscanf(req.spec, "fail:%llu:%15s", &failing, how) == 2 &&
+	    req.task == failing) {
+		if (!strcmp(how, "abort"))
+			abort();
+		if (!strcmp(how, "kill"))
+			raise(SIGKILL);
+		return 3;
+	}
+	if (sscanf(req.spec, "silent:%llu", &failing) == 1 &&
+	    req.task == failing)
+		return 0;
+	return ex_spawn_reply(&req, checksum_of(req.task)) ? 1 : 0;
+}
+
+static struct executor *start_spawn(unsigned workers, const char *spec,
+				    enum ex_pin pin)
+{
+	struct ex_config config = {.workers = workers,
+				   .max_tasks = MAX_TASKS,
+				   .pin = pin,
+				   .spawn_spec = spec};
+
+	return start_or_fail(ex_find("process-spawn"), &config);
+}
+
+/* Maps ntasks; every slot must hold its task's checksum. */
+static void map_spawn_and_check(struct executor *ex, uint64_t ntasks)
+{
+	static uint64_t results[MAX_TASKS];
+	struct ex_job job = {.fn = counting_task,
+			     .arg = shared,
+			     .ntasks = ntasks,
+			     .results = results};
+
+	for (size_t i = 0; i < MAX_TASKS; i++)
+		results[i] = UINT64_MAX;
+	if (ex->ops->map(ex, &job) != 0)
+		fail_msg("process-spawn map(%llu): %s",
+			 (unsigned long long)ntasks, ex_error(ex));
+	for (uint64_t i = 0; i < MAX_TASKS; i++)
+		assert_int_equal(results[i],
+				 i < ntasks ? checksum_of(i) : UINT64_MAX);
+	/* The caller's function never runs: no task was counted here. */
+	for (uint64_t i = 0; i < ntasks; i++)
+		assert_int_equal(atomic_load(&shared->runs[i]), 0);
+}
+
+static void test_process_spawn_runs_the_spec(void **state)
+{
+	const unsigned workers[] = {1, 2, 3};
+
+	(void)state;
+	reset_shared(1);
+	for (size_t w = 0; w < 3; w++) {
+		struct executor *ex =
+		    start_spawn(workers[w], "ok", EX_PIN_NONE);
+
+		for (size_t t = 0; t < 3; t++)
+			map_spawn_and_check(ex, task_counts[t]);
+		map_spawn_and_check(ex, 40);
+		ex->ops->stop(ex);
+		assert_no_child_left();
+	}
+	assert_thread_count_settles(1 + resident_threads);
+}
+
+static void test_process_spawn_needs_a_spec(void **state)
+{
+	static uint64_t results[4];
+	struct ex_job job = {.fn = counting_task,
+			     .arg = shared,
+			     .ntasks = 4,
+			     .results = results};
+	struct executor *ex = start_spawn(2, NULL, EX_PIN_NONE);
+
+	(void)state;
+	assert_int_equal(ex->ops->map(ex, &job), -EINVAL);
+	assert_non_null(strstr(ex_error(ex), "spawn_spec"));
+	ex->ops->stop(ex);
+	assert_no_child_left();
+}
+
+static void check_spawn_failure(unsigned workers, const char *spec,
+				const char *expected_why)
+{
+	static uint64_t results[MAX_TASKS];
+	struct ex_job job = {.fn = counting_task,
+			     .arg = shared,
+			     .ntasks = 12,
+			     .results = results};
+	struct executor *ex = start_spawn(workers, spec, EX_PIN_NONE);
+
+	/* Twice: a failed job leaves the executor usable. */
+	for (int round = 0; round < 2; round++) {
+		assert_int_equal(ex->ops->map(ex, &job), -ECHILD);
+		if (!strstr(ex_error(ex), "task 5: worker ") ||
+		    !strstr(ex_error(ex), expected_why))
+			fail_msg("process-spawn %s: unexpected error \"%s\"",
+				 spec, ex_error(ex));
+		assert_no_child_left();
+	}
+	print_message("process-spawn: %s\n", ex_error(ex));
+	ex->ops->stop(ex);
+}
+
+static void test_process_spawn_reports_crashes(void **state)
+{
+	(void)state;
+	check_spawn_failure(2, "fail:5:abort", "killed by SIGABRT");
+	check_spawn_failure(1, "fail:5:kill", "killed by SIGKILL");
+	check_spawn_failure(3, "fail:5:exit3", "exited with status 3");
+	check_spawn_failure(2, "silent:5", "without sending its checksum");
+}
+
+/* --pin reaches spawned children too: each bound to its worker's CPU. */
+static void test_process_spawn_pins(void **state)
+{
+	static uint64_t results[32];
+	struct ex_job job = {.fn = counting_task,
+			     .arg = shared,
+			     .ntasks = 32,
+			     .results = results};
+	unsigned workers = online_cpus() < 4 ? online_cpus() : 4;
+	const enum ex_pin pins[] = {EX_PIN_COMPACT, EX_PIN_NONE};
+	cpu_set_t allowed;
+
+	(void)state;
+	assert_int_equal(sched_getaffinity(0, sizeof(allowed), &allowed), 0);
+	for (size_t p = 0; p < 2; p++) {
+		struct executor *ex = start_spawn(workers, "pin", pins[p]);
+		int cpu_of[4] = {-1, -1, -1, -1};
+
+		assert_int_equal(ex->ops->map(ex, &job), 0);
+		ex->ops->stop(ex);
+		for (unsigned i = 0; i < 32; i++) {
+			unsigned w = (unsigned)(results[i] >> 48);
+			int count = (int)(results[i] >> 32 & 0xffff);
+			int cpu = (int)(uint32_t)results[i];
+
+			assert_true(w < workers);
+			check_placement(pins[p], CPU_COUNT(&allowed), w, count,
+					cpu, cpu_of);
+		}
+		check_distinct_cpus(cpu_of, workers);
+	}
+	assert_no_child_left();
+}
+
 static void *do_nothing(void *arg)
 {
 	return arg;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_registry_lookup),
@@ -698,6 +972,7 @@ int main(void)
 	    cmocka_unit_test(test_schedule_and_wait_names),
 	    cmocka_unit_test(test_start_rejects_zero_workers),
 	    cmocka_unit_test(test_process_executors_reject_oversized_jobs),
+	    cmocka_unit_test_prestate(test_matrix, NULL),
 	    cmocka_unit_test_prestate(test_matrix, NULL),
 	    cmocka_unit_test_prestate(test_matrix, NULL),
 	    cmocka_unit_test_prestate(test_matrix, NULL),
@@ -711,9 +986,17 @@ int main(void)
 	    cmocka_unit_test(test_process_pool_replaces_idle_dead_worker),
 	    cmocka_unit_test(test_process_pool_restores_sigchld),
 	    cmocka_unit_test(test_process_per_task_reports_crashes),
+	    cmocka_unit_test(test_process_spawn_runs_the_spec),
+	    cmocka_unit_test(test_process_spawn_needs_a_spec),
+	    cmocka_unit_test(test_process_spawn_reports_crashes),
+	    cmocka_unit_test(test_process_spawn_pins),
 	};
-	static char matrix_names[5][64];
+	/* Every executor that runs job->fn (not process-spawn). */
+	static char matrix_names[6][64];
 	pthread_t first;
+
+	if (argc > 1 && !strcmp(argv[1], EX_SPAWN_WORKER_FLAG))
+		return spawn_worker(argc, argv);
 
 	/* Workers of process executors inherit this mapping. */
 	shared = mmap(NULL, sizeof(*shared), PROT_READ | PROT_WRITE,
@@ -729,7 +1012,8 @@ int main(void)
 		pthread_join(first, NULL);
 	nanosleep(&(struct timespec){.tv_nsec = 10000000}, NULL);
 	sanitizer_threads = thread_count() - 1;
-	for (size_t e = 0; e < 5 && ex_all[e]; e++) {
+	resident_threads = sanitizer_threads;
+	for (size_t e = 0; e < 6 && ex_all[e]; e++) {
 		snprintf(matrix_names[e], sizeof(matrix_names[e]), "matrix/%s",
 			 ex_all[e]->name);
 		tests[5 + e].name = matrix_names[e];

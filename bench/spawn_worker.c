@@ -1,0 +1,174 @@
+/*
+ * The job as text, for process-spawn, and the worker mode that reads it.
+ *
+ * The design is simple: a spawned bench has nothing of its parent but argv,
+ * so the driver writes the configuration's job as
+ * "WORKLOAD/tasks=N/KEY=VALUE/..." with every parameter formatted by
+ * wl_param_format(), and the worker parses it back with wl_param_parse(),
+ * whose round trip is exact: the child's workload has bit-for-bit the
+ * parent's parameters, so its checksums match the reference the driver
+ * verifies against. The worker then does what a forked worker would do
+ * with inherited state, from scratch: wl_setup(), the task, teardown.
+ * "noop/tasks=N" is the empty job bench overhead measures: no workload,
+ * the checksum of task i is i.
+ *
+ * Invariant: the worker mode never prints on success and never reaches the
+ * rest of bench; every failure is one line on standard error and a
+ * non-zero exit (2 for a malformed argv or spec).
+ */
+#include "spawn_worker.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "executor.h"
+
+#define SPEC_NOOP "noop"
+
+int pt_spawn_spec(const struct workload *w, const double *params,
+		  uint64_t ntasks, char *buf, size_t len)
+{
+	size_t used;
+	int n;
+
+	n = snprintf(buf, len, "%s/tasks=%" PRIu64, w->name, ntasks);
+	if (n < 0 || (size_t)n >= len)
+		return -ENAMETOOLONG;
+	used = (size_t)n;
+	for (unsigned k = 0; w->params[k].name; k++) {
+		char value[64];
+
+		wl_param_format(&w->params[k], params[k], value, sizeof(value));
+		n = snprintf(buf + used, len - used, "/%s=%s",
+			     w->params[k].name, value);
+		if (n < 0 || (size_t)n >= len - used)
+			return -ENAMETOOLONG;
+		used += (size_t)n;
+	}
+	return 0;
+}
+
+/* The job a spec describes; wl is NULL for the noop job. */
+struct spawn_job {
+	const struct workload *wl;
+	uint64_t ntasks;
+	double params[WL_MAX_PARAMS];
+};
+
+/* Parses spec (modified in place) into job, or -EINVAL and why in err. */
+static int parse_spec(char *spec, struct spawn_job *job, char *err,
+		      size_t errlen)
+{
+	char *save = NULL;
+	char *name = strtok_r(spec, "/", &save);
+	char *field = strtok_r(NULL, "/", &save);
+	bool seen[WL_MAX_PARAMS] = {false};
+	char *end;
+
+	memset(job, 0, sizeof(*job));
+	if (!name || !field || strncmp(field, "tasks=", 6) != 0) {
+		snprintf(err, errlen, "expected WORKLOAD/tasks=N/...");
+		return -EINVAL;
+	}
+	errno = 0;
+	job->ntasks = strtoull(field + 6, &end, 10);
+	if (errno || end == field + 6 || *end || field[6] == '-') {
+		snprintf(err, errlen, "bad task count '%s'", field + 6);
+		return -EINVAL;
+	}
+	if (strcmp(name, SPEC_NOOP) == 0) {
+		if (strtok_r(NULL, "/", &save)) {
+			snprintf(err, errlen, "the noop job has no parameters");
+			return -EINVAL;
+		}
+		return 0;
+	}
+	job->wl = wl_find(name);
+	if (!job->wl || job->wl->unavailable) {
+		snprintf(err, errlen, "no workload '%s' in this build", name);
+		return -EINVAL;
+	}
+	wl_param_defaults(job->wl, job->params);
+	while ((field = strtok_r(NULL, "/", &save)) != NULL) {
+		char *equals = strchr(field, '=');
+		int k;
+
+		if (equals)
+			*equals = '\0';
+		k = equals ? wl_param_index(job->wl, field) : -1;
+		if (k < 0 || seen[k]) {
+			snprintf(err, errlen, "%s: %s parameter '%s'", name,
+				 k < 0 ? "unknown" : "repeated", field);
+			return -EINVAL;
+		}
+		seen[k] = true;
+		if (wl_param_parse(&job->wl->params[k], equals + 1,
+				   &job->params[k], err, errlen))
+			return -EINVAL;
+	}
+	return 0;
+}
+
+int pt_spawn_worker_main(int argc, char **argv)
+{
+	struct ex_spawn_request req;
+	struct spawn_job job;
+	char err[256], *spec = NULL;
+	void *state = NULL;
+	uint64_t checksum;
+	int rc, status = 2;
+
+	if (ex_spawn_parse(argc, argv, &req, err, sizeof(err)))
+		goto out;
+	spec = strdup(req.spec);
+	if (!spec) {
+		snprintf(err, sizeof(err), "out of memory");
+		goto out;
+	}
+	if (parse_spec(spec, &job, err, sizeof(err)))
+		goto out;
+	if (req.task >= job.ntasks) {
+		snprintf(err, sizeof(err),
+			 "task %" PRIu64 " is not a task of a job of %" PRIu64,
+			 req.task, job.ntasks);
+		goto out;
+	}
+	status = 1;
+	rc = ex_spawn_begin(&req);
+	if (rc) {
+		snprintf(err, sizeof(err), "cannot follow the spawner: %s",
+			 strerror(-rc));
+		goto out;
+	}
+	if (!job.wl) {
+		checksum = req.task;
+	} else {
+		err[0] = '\0';
+		rc = wl_setup(job.wl, job.params, job.ntasks, &state, err,
+			      sizeof(err));
+		if (rc) {
+			if (!err[0])
+				snprintf(err, sizeof(err), "setup failed: %s",
+					 strerror(-rc));
+			goto out;
+		}
+		checksum = job.wl->run_task(state, req.task, req.worker);
+		if (job.wl->teardown)
+			job.wl->teardown(state);
+	}
+	rc = ex_spawn_reply(&req, checksum);
+	if (rc) {
+		snprintf(err, sizeof(err), "sending the checksum: %s",
+			 strerror(-rc));
+		goto out;
+	}
+	status = 0;
+out:
+	if (status)
+		fprintf(stderr, "bench: spawn worker: %s\n", err);
+	free(spec);
+	return status;
+}

@@ -1,0 +1,368 @@
+/*
+ * The process-spawn executor: one fresh process per task, created with
+ * posix_spawn() of the program itself, at most W at once. This is Python's
+ * multiprocessing "spawn" start method: the child inherits no heap and no
+ * pointer, so it costs an exec, the dynamic loading of the program and its
+ * libraries, and the workload's setup, on top of the process creation.
+ *
+ * The design is simple: map() runs the job through the shared child slots
+ * (children.h). For task i in slot s it makes a pipe and spawns
+ *   /proc/self/exe --procthread-spawn-worker SPEC i s 3 CPU PARENT
+ * with the pipe's write end as descriptor 3 and default signal dispositions.
+ * The program's worker mode (bench/spawn_worker.c) rebuilds the job from
+ * SPEC (ex_config.spawn_spec, copied at start), runs task i, writes the
+ * 8-byte checksum to descriptor 3 and exits 0. When the child is reaped its
+ * checksum is read from the pipe into job->results[i]; a child that dies, or
+ * exits without a checksum, fails the job with -ECHILD. job->fn is never
+ * called: nothing of the caller's address space reaches the child except
+ * the text of SPEC.
+ *
+ * Invariant: between map() calls no child exists and no pipe is open;
+ * result_fds[s] >= 0 exactly while slot s holds an unreaped child.
+ */
+#include "children.h"
+#include "core.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <sched.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+/* The child's end of its result pipe. */
+#define SPAWN_RESULT_FD 3
+
+extern char **environ;
+
+struct process_spawn {
+	struct executor base; /* first: the executor is a process_spawn */
+	char *spec;	      /* copy of config->spawn_spec, or NULL */
+	pid_t parent;
+	struct pt_children children;
+	int *result_fds;   /* per slot: read end of the child's pipe, or -1 */
+	uint64_t *results; /* job->results during map() */
+};
+
+static void process_spawn_destroy(struct process_spawn *ex)
+{
+	pt_children_free(&ex->children);
+	free(ex->result_fds);
+	free(ex->spec);
+	free(ex);
+}
+
+static int process_spawn_start(const struct ex_config *config,
+			       struct executor **out, char *err, size_t errlen)
+{
+	struct process_spawn *ex = NULL;
+	unsigned workers = config->workers;
+	int ret = 0;
+
+	*out = NULL;
+	if (workers == 0) {
+		snprintf(err, errlen,
+			 "process-spawn needs at least one worker");
+		ret = -EINVAL;
+		goto out;
+	}
+	if (config->on_failure != EX_ON_FAILURE_ABORT ||
+	    config->task_timeout_ns) {
+		snprintf(err, errlen,
+			 "process-spawn: --on-task-failure and --task-timeout "
+			 "are not supported yet (a failed task fails the job)");
+		ret = -ENOTSUP;
+		goto out;
+	}
+	if (pt_pin_prepare(config->pin)) {
+		snprintf(err, errlen, "%s: cannot read the allowed CPUs to pin",
+			 "process-spawn");
+		ret = -EINVAL;
+		goto out;
+	}
+	ex = calloc(1, sizeof(*ex));
+	if (!ex || pt_children_init(&ex->children, workers) != 0 ||
+	    !(ex->result_fds = calloc(workers, sizeof(*ex->result_fds))) ||
+	    (config->spawn_spec && !(ex->spec = strdup(config->spawn_spec)))) {
+		snprintf(err, errlen, "process-spawn: out of memory");
+		ret = -ENOMEM;
+		goto out;
+	}
+	ex->base.ops = &ex_process_spawn;
+	ex->base.config = *config;
+	ex->base.config.spawn_spec = ex->spec;
+	ex->parent = getpid();
+	for (unsigned s = 0; s < workers; s++)
+		ex->result_fds[s] = -1;
+	*out = &ex->base;
+out:
+	if (ret != 0 && ex)
+		process_spawn_destroy(ex);
+	return ret;
+}
+
+/* A pipe whose write end is not SPAWN_RESULT_FD itself, both O_CLOEXEC. */
+static int process_spawn_pipe(int fds[2])
+{
+	if (pipe2(fds, O_CLOEXEC) != 0)
+		return -errno;
+	if (fds[1] == SPAWN_RESULT_FD) {
+		/* dup2 onto itself would leave FD_CLOEXEC set on old C
+		 * libraries; move it out of the way instead. */
+		int moved = fcntl(fds[1], F_DUPFD_CLOEXEC, SPAWN_RESULT_FD + 1);
+		int ret = moved < 0 ? -errno : 0;
+
+		close(fds[1]);
+		fds[1] = moved;
+		if (ret != 0) {
+			close(fds[0]);
+			return ret;
+		}
+	}
+	return 0;
+}
+
+/* posix_spawn with fd as SPAWN_RESULT_FD and default signal handling. */
+static int process_spawn_exec(pid_t *pid, int fd, char *const argv[])
+{
+	posix_spawn_file_actions_t actions;
+	posix_spawnattr_t attr;
+	sigset_t none, all;
+	int rc;
+
+	sigemptyset(&none);
+	sigfillset(&all);
+	rc = posix_spawn_file_actions_init(&actions);
+	if (rc != 0)
+		return -rc;
+	rc = posix_spawnattr_init(&attr);
+	if (rc != 0) {
+		posix_spawn_file_actions_destroy(&actions);
+		return -rc;
+	}
+	rc = posix_spawn_file_actions_adddup2(&actions, fd, SPAWN_RESULT_FD);
+	if (rc == 0)
+		rc = posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK |
+							 POSIX_SPAWN_SETSIGDEF);
+	if (rc == 0)
+		rc = posix_spawnattr_setsigmask(&attr, &none);
+	if (rc == 0)
+		rc = posix_spawnattr_setsigdefault(&attr, &all);
+	if (rc == 0)
+		rc = posix_spawn(pid, "/proc/self/exe", &actions, &attr, argv,
+				 environ);
+	posix_spawnattr_destroy(&attr);
+	posix_spawn_file_actions_destroy(&actions);
+	return -rc;
+}
+
+static pid_t process_spawn_child(void *ctx, unsigned slot, uint64_t task,
+				 char *err, size_t errlen)
+{
+	struct process_spawn *ex = ctx;
+	char task_text[24], slot_text[16], fd_text[16], cpu_text[16],
+	    parent_text[16];
+	char *argv[] = {program_invocation_name,
+			EX_SPAWN_WORKER_FLAG,
+			ex->spec,
+			task_text,
+			slot_text,
+			fd_text,
+			cpu_text,
+			parent_text,
+			NULL};
+	int fds[2];
+	pid_t pid = -1;
+	int ret;
+
+	snprintf(task_text, sizeof(task_text), "%" PRIu64, task);
+	snprintf(slot_text, sizeof(slot_text), "%u", slot);
+	snprintf(fd_text, sizeof(fd_text), "%d", SPAWN_RESULT_FD);
+	snprintf(cpu_text, sizeof(cpu_text), "%d", pt_pin_cpu(slot));
+	snprintf(parent_text, sizeof(parent_text), "%d", (int)ex->parent);
+	ret = process_spawn_pipe(fds);
+	if (ret == 0) {
+		ret = process_spawn_exec(&pid, fds[1], argv);
+		close(fds[1]);
+		if (ret != 0)
+			close(fds[0]);
+	}
+	if (ret != 0) {
+		snprintf(err, errlen, "process-spawn: spawning task %llu: %s",
+			 (unsigned long long)task, strerror(-ret));
+		return ret;
+	}
+	ex->result_fds[slot] = fds[0];
+	return pid;
+}
+
+/* Reads the reaped child's checksum; closes its pipe in any case. */
+static int process_spawn_collect(void *ctx, unsigned slot, uint64_t task,
+				 bool clean, char *why, size_t whylen)
+{
+	struct process_spawn *ex = ctx;
+	uint64_t checksum;
+	ssize_t got;
+	int ret = 0;
+
+	if (clean) {
+		do {
+			got = read(ex->result_fds[slot], &checksum,
+				   sizeof(checksum));
+		} while (got < 0 && errno == EINTR);
+		if (got == (ssize_t)sizeof(checksum)) {
+			ex->results[task] = checksum;
+		} else {
+			snprintf(why, whylen,
+				 "exited with status 0 without sending its "
+				 "checksum");
+			ret = -EPROTO;
+		}
+	}
+	close(ex->result_fds[slot]);
+	ex->result_fds[slot] = -1;
+	return ret;
+}
+
+static int process_spawn_map(struct executor *base, const struct ex_job *job)
+{
+	struct process_spawn *ex = (struct process_spawn *)base;
+	int ret;
+
+	if (!ex->spec) {
+		snprintf(base->error, sizeof(base->error),
+			 "process-spawn: no job description (spawn_spec): "
+			 "a spawned process cannot receive a function "
+			 "pointer");
+		return -EINVAL;
+	}
+	/* Nothing is ever recorded: every failure fails the job (abort). */
+	if (job->failures) {
+		struct ex_failures *f = job->failures;
+
+		f->count = f->retried = 0;
+		f->detections = f->replacements = 0;
+		f->detect_s = f->replace_s = 0;
+	}
+	ex->results = job->results;
+	ret = pt_children_run(&ex->children, job->ntasks, process_spawn_child,
+			      process_spawn_collect, ex, base->error,
+			      sizeof(base->error));
+	ex->results = NULL;
+	return ret;
+}
+
+static void process_spawn_stop(struct executor *base)
+{
+	process_spawn_destroy((struct process_spawn *)base);
+}
+
+/* A whole decimal number in [lo, hi], or -EINVAL. */
+static int parse_number(const char *text, long long lo, long long hi,
+			long long *out)
+{
+	char *end;
+	long long value;
+
+	errno = 0;
+	value = strtoll(text, &end, 10);
+	if (errno || end == text || *end || value < lo || value > hi)
+		return -EINVAL;
+	*out = value;
+	return 0;
+}
+
+int ex_spawn_parse(int argc, char **argv, struct ex_spawn_request *req,
+		   char *err, size_t errlen)
+{
+	static const char *const names[] = {"TASK", "WORKER", "FD", "CPU",
+					    "PARENT"};
+	static const long long highest[] = {INT64_MAX, UINT32_MAX, INT32_MAX,
+					    CPU_SETSIZE - 1, INT32_MAX};
+	static const long long lowest[] = {0, 0, 0, -1, 1};
+	long long value[5];
+
+	if (argc != 8 || strcmp(argv[1], EX_SPAWN_WORKER_FLAG) != 0) {
+		snprintf(err, errlen,
+			 "%s: expected SPEC TASK WORKER FD CPU PARENT",
+			 EX_SPAWN_WORKER_FLAG);
+		return -EINVAL;
+	}
+	for (int i = 0; i < 5; i++) {
+		if (parse_number(argv[3 + i], lowest[i], highest[i],
+				 &value[i])) {
+			snprintf(err, errlen, "%s: bad %s '%s'",
+				 EX_SPAWN_WORKER_FLAG, names[i], argv[3 + i]);
+			return -EINVAL;
+		}
+	}
+	*req = (struct ex_spawn_request){
+	    .spec = argv[2],
+	    .task = (uint64_t)value[0],
+	    .worker = (unsigned)value[1],
+	    .result_fd = (int)value[2],
+	    .cpu = (int)value[3],
+	    .parent = (int)value[4],
+	};
+	return 0;
+}
+
+int ex_spawn_begin(const struct ex_spawn_request *req)
+{
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0)
+		return -errno;
+	/* The spawner died before the prctl: nobody wants the result. */
+	if (getppid() != req->parent)
+		return -ESRCH;
+	if (req->cpu >= 0) {
+		cpu_set_t one;
+
+		CPU_ZERO(&one);
+		CPU_SET(req->cpu, &one);
+		/* Failing to pin is not fatal, as for the other workers. */
+		(void)sched_setaffinity(0, sizeof(one), &one);
+	}
+	return 0;
+}
+
+int ex_spawn_reply(const struct ex_spawn_request *req, uint64_t checksum)
+{
+	const char *bytes = (const char *)&checksum;
+	size_t sent = 0;
+	int ret = 0;
+
+	while (sent < sizeof(checksum)) {
+		ssize_t n = write(req->result_fd, bytes + sent,
+				  sizeof(checksum) - sent);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			ret = n < 0 ? -errno : -EIO;
+			break;
+		}
+		sent += (size_t)n;
+	}
+	if (close(req->result_fd) != 0 && ret == 0)
+		ret = -errno;
+	return ret;
+}
+
+const struct executor_ops ex_process_spawn = {
+    .name = "process-spawn",
+    .alias = "spawn",
+    .summary = "one posix_spawn() of this program per task (Python's spawn), "
+	       "at most W at once",
+    .uses_workers = true,
+    .uses_schedule = false,
+    .processes = true,
+    .runs_spec = true,
+    .start = process_spawn_start,
+    .map = process_spawn_map,
+    .stop = process_spawn_stop,
+};
