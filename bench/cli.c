@@ -348,6 +348,7 @@ static void set_defaults(struct pt_options *o, char *argv0)
 	o->wait = EX_WAIT_ADAPTIVE;
 	o->timeout = 120;
 	o->format = GB_FORMAT_CONSOLE;
+	o->trace_fd = -1;
 	o->gb_argv[o->gb_argc++] = argv0;
 	for (unsigned i = 0; ex_all[i] && o->nexecutors < 16; i++)
 		if (!ex_all[i]->unavailable)
@@ -369,7 +370,7 @@ static const char *const value_flags[] = {
     "--executor",  "--workload",    "--workers",  "--tasks",   "--param",
     "--schedule",  "--chunk",	    "--wait",	  "--timeout", "--format",
     "--out",	   "--repetitions", "--min-time", "-p",	       "--executors",
-    "--workloads", "--pin",	    NULL,
+    "--workloads", "--pin",	    "--counters", "--trace",   NULL,
 };
 
 int pt_parse_args(int argc, char **argv, struct pt_options *o, char *err,
@@ -525,6 +526,17 @@ int pt_parse_args(int argc, char **argv, struct pt_options *o, char *err,
 					 val);
 				return -EINVAL;
 			}
+		} else if (!strcmp(name, "--counters")) {
+			rc = pt_counters_parse(val, &o->counters, err, errlen);
+			if (rc)
+				return rc;
+			o->counters_given = true;
+		} else if (!strcmp(name, "--trace")) {
+			if (!*val) {
+				snprintf(err, errlen, "--trace: empty path");
+				return -EINVAL;
+			}
+			o->trace_path = val;
 		} else if (!strcmp(name, "--timeout")) {
 			if (pt_parse_seconds(val, &o->timeout)) {
 				snprintf(err, errlen,
@@ -631,6 +643,10 @@ void pt_print_usage(void)
 	    "standard output\n"
 	    "  --out=FILE            write the results (Google Benchmark "
 	    "JSON) to FILE\n"
+	    "  --counters=LIST       PAPI events counted in every worker "
+	    "(names, or default)\n"
+	    "  --trace=FILE          write a Chrome trace-event timeline of "
+	    "one job per config\n"
 	    "  --list                list workloads, parameters and "
 	    "executors\n"
 	    "  --help, --version\n"

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "counters.h"
 #include "executor.h"
 #include "gbw.h"
 #include "workload.h"
@@ -44,6 +45,10 @@ struct pt_options {
 	double timeout;
 	enum gb_format format;
 	const char *out_path;
+	struct pt_counter_list counters; /* --counters; n 0: none */
+	bool counters_given;
+	const char *trace_path; /* --trace */
+	int trace_fd; /* set by main: the unlinked file children append to */
 
 	/* Arguments handed to Google Benchmark (argv[0] first). */
 	char *gb_argv[64];
