@@ -150,12 +150,7 @@ int pt_counters_resolve(struct pt_counter_list *list, char *unavailable,
 				: PAPI_strerror(rc));
 		return -ENOTSUP;
 	}
-	if (list->is_default) {
-		trial(hardware_events, 4, &keep, unavailable, unavailablelen);
-		if (!keep.n)
-			trial(software_events, 4, &keep, unavailable,
-			      unavailablelen);
-	} else {
+	if (!list->is_default) {
 		for (unsigned i = 0; i < list->n; i++) {
 			int code;
 
@@ -171,8 +166,23 @@ int pt_counters_resolve(struct pt_counter_list *list, char *unavailable,
 				return -EINVAL;
 			}
 		}
-		trial(names, list->n, &keep, unavailable, unavailablelen);
 	}
+	/* Kernel and user mode first; user mode only if the kernel says no. */
+	for (int domain = 0; domain < 2 && !keep.n; domain++) {
+		unavailable[0] = '\0';
+		keep.user_only = domain == 1;
+		PAPI_set_domain(domain ? PAPI_DOM_USER : PAPI_DOM_ALL);
+		if (!list->is_default) {
+			trial(names, list->n, &keep, unavailable,
+			      unavailablelen);
+			continue;
+		}
+		trial(hardware_events, 4, &keep, unavailable, unavailablelen);
+		if (!keep.n)
+			trial(software_events, 4, &keep, unavailable,
+			      unavailablelen);
+	}
+	keep.user_only = keep.user_only && keep.n;
 	keep.is_default = list->is_default;
 	*list = keep;
 	PAPI_shutdown();
@@ -225,7 +235,7 @@ static void on_thread_exit(void *opaque)
 		release(t);
 }
 
-int pt_counters_init(char *err, size_t errlen)
+int pt_counters_init(bool user_only, char *err, size_t errlen)
 {
 	int rc = PAPI_library_init(PAPI_VER_CURRENT);
 
@@ -236,6 +246,8 @@ int pt_counters_init(char *err, size_t errlen)
 		return -ENOTSUP;
 	}
 	rc = PAPI_thread_init(thread_id);
+	if (rc == PAPI_OK)
+		rc = PAPI_set_domain(user_only ? PAPI_DOM_USER : PAPI_DOM_ALL);
 	if (rc != PAPI_OK) {
 		snprintf(err, errlen, "PAPI thread support: %s",
 			 PAPI_strerror(rc));
@@ -327,8 +339,9 @@ int pt_counters_resolve(struct pt_counter_list *list, char *unavailable,
 	return -ENOTSUP;
 }
 
-int pt_counters_init(char *err, size_t errlen)
+int pt_counters_init(bool user_only, char *err, size_t errlen)
 {
+	(void)user_only;
 	snprintf(err, errlen, "built without PAPI");
 	return -ENOTSUP;
 }

@@ -30,6 +30,7 @@
 struct pt_counter_list {
 	unsigned n;
 	bool is_default; /* --counters=default: resolve picks the events */
+	bool user_only;	 /* the kernel's share cannot be counted here */
 	char names[PT_COUNTERS_MAX][PT_COUNTER_NAME];
 };
 
@@ -46,8 +47,11 @@ int pt_counters_parse(const char *text, struct pt_counter_list *list, char *err,
  * events, else the software ones) and keeps in list those that count.
  * Writes "NAME (why), ..." for the events that cannot count to unavailable
  * ("" when all can) and, then, one warning line (no "bench:" prefix) to
- * warning. Returns 0, or -EINVAL when a name is no PAPI event at all on this
- * machine (a typo: err says which), or -ENOTSUP when PAPI cannot start.
+ * warning. Events count in user and kernel mode (context switches and
+ * faults happen in the kernel) where the kernel allows it, else in user mode
+ * only, and then list->user_only is set. Returns 0, or -EINVAL when a name is
+ * no PAPI event at all on this machine (a typo: err says which), or -ENOTSUP
+ * when PAPI cannot start.
  */
 int pt_counters_resolve(struct pt_counter_list *list, char *unavailable,
 			size_t unavailablelen, char *warning, size_t warninglen,
@@ -55,9 +59,10 @@ int pt_counters_resolve(struct pt_counter_list *list, char *unavailable,
 
 /*
  * In a configuration child, before any worker exists: initialises PAPI and
- * its thread support. Returns 0 or -ENOTSUP with the reason in err.
+ * its thread support, counting in user mode only or in both modes (as
+ * resolved). Returns 0 or -ENOTSUP with the reason in err.
  */
-int pt_counters_init(char *err, size_t errlen);
+int pt_counters_init(bool user_only, char *err, size_t errlen);
 void pt_counters_shutdown(void);
 
 /*

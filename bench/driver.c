@@ -351,7 +351,8 @@ static int probe_setup(struct child_ctx *x)
 	char why[200];
 	int rc;
 
-	if (x->counters && pt_counters_init(why, sizeof(why))) {
+	if (x->counters &&
+	    pt_counters_init(x->counters->user_only, why, sizeof(why))) {
 		snprintf(x->setup_error, sizeof(x->setup_error),
 			 "--counters: %s", why);
 		x->counters = NULL;

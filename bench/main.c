@@ -118,6 +118,8 @@ static int add_counters_context(struct pt_options *o)
 			 sizeof(counted) - strlen(counted), "%s%s",
 			 i ? ", " : "", o->counters.names[i]);
 	gb_add_context("papi_counters", counted);
+	gb_add_context("papi_counters_domain",
+		       o->counters.user_only ? "user" : "user+kernel");
 	if (unavailable[0])
 		gb_add_context("papi_counters_unavailable", unavailable);
 	return 0;

@@ -250,7 +250,7 @@ static void test_counts_page_faults(void **state)
 	void *wl_state;
 
 	(void)state;
-	if (pt_counters_init(err, sizeof(err)) ||
+	if (pt_counters_init(false, err, sizeof(err)) ||
 	    pt_counters_thread_read(&list, (long long[8]){0}, err,
 				    sizeof(err))) {
 		pt_counters_thread_release();
