@@ -147,6 +147,21 @@ static double proc_kb(const char *path, const char *key)
 }
 
 /*
+ * Each call of bench_config starts a new executor: its peak RSS starts from
+ * what is resident now, not from an earlier call's (or its instrumented
+ * jobs') high-water mark. Writing 5 to clear_refs resets VmHWM.
+ */
+static void reset_peak_rss(void)
+{
+	FILE *f = fopen("/proc/self/clear_refs", "w");
+
+	if (f) {
+		fputs("5", f);
+		fclose(f);
+	}
+}
+
+/*
  * Memory of the executor as it stands: this process plus every live child
  * it created (the pool's workers), summed. Peak RSS (VmHWM) counts shared
  * pages once per process, as the kernel's RSS does; PSS divides each shared
@@ -243,6 +258,7 @@ static void run_instrumented(gb_state *st, struct child_ctx *x,
 				c->name, msg);
 	}
 	pt_counters_thread_release();
+	pt_probe_release_pages(x->probe);
 	c->ex->stop(ex);
 }
 
@@ -268,6 +284,7 @@ static void bench_config(gb_state *st, void *arg)
 		gb_skip_with_error(st, x->setup_error);
 		return;
 	}
+	reset_peak_rss();
 	usage_now(&before);
 	begin = t = pt_now();
 	rc = c->ex->start(&c->exc, &ex, msg, sizeof(msg));

@@ -263,6 +263,16 @@ void pt_probe_end(struct pt_probe *p)
 	p->caller_tid = gettid();
 }
 
+void pt_probe_release_pages(struct pt_probe *p)
+{
+	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+	uintptr_t begin = ((uintptr_t)p->records + page - 1) & ~(page - 1);
+	uintptr_t end = (uintptr_t)p->shared + p->size;
+
+	if (end > begin)
+		madvise((void *)begin, end - begin, MADV_REMOVE);
+}
+
 static int compare_u64(const void *a, const void *b)
 {
 	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;

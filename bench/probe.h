@@ -92,6 +92,12 @@ void pt_probe_begin(struct pt_probe *p, unsigned mode);
 /* Just after map() returns: takes done, and the caller's pid and tid. */
 void pt_probe_end(struct pt_probe *p);
 
+/*
+ * Gives the records' pages back to the kernel (they read as zeros again),
+ * so that they do not weigh on the memory figures of later timed jobs.
+ */
+void pt_probe_release_pages(struct pt_probe *p);
+
 /* The breakdown of the last PT_PROBE_TIMES job. 0 or -ENOMEM. */
 int pt_probe_breakdown(const struct pt_probe *p, struct pt_breakdown *out);
 
