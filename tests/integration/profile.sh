@@ -93,6 +93,29 @@ check "slices have durations and an instrumented job around them" jq -e '
   all(.traceEvents[] | select(.ph == "X"); .dur >= 0 and .ts > 0) and
   ([.traceEvents[] | select(.cat == "job")] | length) == 5' "$t"
 
+# The issue's "done means" command (shorter timing): every figure, every
+# entry, counters and trace included.
+papi_args=()
+[ "$papi" != "built without PAPI" ] && papi_args=(--counters=default)
+"$BENCH" --executor=pool,thread-pool --workers=16 "${papi_args[@]}" --trace="$t" \
+  --min-time=0.01 --out="$WORK/done.json" >/dev/null 2>&1
+check "done-means command exits 0" [ $? -eq 0 ]
+figures='["cpu_user_s","cpu_sys_s","cpu_util","ctx_switches_vol","ctx_switches_invol",
+  "faults_minor","faults_major","mem_peak_rss_bytes","mem_pss_bytes","create_s",
+  "probe_wall_s","dispatch_s","dispatch_median_s","dispatch_p99_s","compute_s",
+  "idle_s","return_s","load_imbalance"]'
+check "done-means: every entry has every figure" jq -e --argjson f "$figures" '
+  (.benchmarks | length) == 4 and
+  all(.benchmarks[]; . as $e | all($f[]; . as $k | $e | has($k)))' "$WORK/done.json"
+if [ "$page_faults" = available ]; then
+  check "done-means: every entry has its PAPI counts" jq -e '
+    (.context.papi_counters | split(", ")) as $events | ($events | length) > 0 and
+    all(.benchmarks[]; . as $e | all($events[]; . as $k | $e | has("papi_" + $k)))' \
+    "$WORK/done.json"
+fi
+check "done-means: the trace has the four configurations" \
+  jq -e '.otherData.configurations | length == 4' "$t"
+
 # Above the task limit the trace samples every k-th task, and says so.
 "$BENCH" --workload=io-sleep --executor=thread-pool --workers=2 --tasks=100001 \
   --param sleep=0 --min-time=0.01 --trace="$t" >/dev/null 2>"$WORK/sampled.err"
