@@ -241,13 +241,10 @@ void pt_probe_wrap(struct pt_probe *p, const struct ex_job *inner,
 void pt_probe_begin(struct pt_probe *p, unsigned mode)
 {
 	struct probe_shared *sh = p->shared;
-	uint64_t used = (p->ntasks + sh->record_every - 1) / sh->record_every;
 
 	memset(sh->slots, 0, sh->workers * sizeof(sh->slots[0]));
-	if (used > sh->max_records)
-		used = sh->max_records;
 	if (mode & PT_PROBE_TIMES)
-		memset(p->records, 0, used * sizeof(p->records[0]));
+		pt_probe_release_pages(p);
 	atomic_store(&sh->counter_error_claimed, 0);
 	sh->counter_error[0] = '\0';
 	sh->mode = mode;
@@ -263,14 +260,21 @@ void pt_probe_end(struct pt_probe *p)
 	p->caller_tid = gettid();
 }
 
+/*
+ * Zeroes the records without the caller touching their pages: the part on
+ * the slots' last page by hand, whole pages by giving them back.
+ */
 void pt_probe_release_pages(struct pt_probe *p)
 {
 	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
 	uintptr_t begin = ((uintptr_t)p->records + page - 1) & ~(page - 1);
 	uintptr_t end = (uintptr_t)p->shared + p->size;
 
-	if (end > begin)
-		madvise((void *)begin, end - begin, MADV_REMOVE);
+	memset(p->records, 0, begin - (uintptr_t)p->records);
+	if (end <= begin || !madvise((void *)begin, end - begin, MADV_REMOVE))
+		return;
+	/* Without MADV_REMOVE (an old kernel): zero them by hand. */
+	memset((void *)begin, 0, end - begin);
 }
 
 static int compare_u64(const void *a, const void *b)

@@ -93,8 +93,8 @@ void pt_probe_begin(struct pt_probe *p, unsigned mode);
 void pt_probe_end(struct pt_probe *p);
 
 /*
- * Gives the records' pages back to the kernel (they read as zeros again),
- * so that they do not weigh on the memory figures of later timed jobs.
+ * Zeroes the records and gives their pages back to the kernel, so that they
+ * do not weigh on the memory figures of later timed jobs.
  */
 void pt_probe_release_pages(struct pt_probe *p);
 

@@ -268,9 +268,14 @@ static void test_counts_page_faults(void **state)
 		run_job(&r, w->run_task, wl_state, PT_PROBE_COUNTERS);
 		assert_int_equal(
 		    pt_probe_counts(r.probe, sums, err, sizeof(err)), 0);
-		/* 32 x 40 fresh pages; a few more for the probe itself. */
+		/*
+		 * 32 x 40 fresh pages, and a few more: the probe's own first
+		 * writes, and with process-per-task under ASan one or two
+		 * per task (its shadow memory in each fresh process). Not
+		 * summing the workers, or summing twice, is far outside.
+		 */
 		assert_true(sums[0] >= 32 * TASKS);
-		assert_true(sums[0] <= 32 * TASKS + 16);
+		assert_true(sums[0] <= 32 * TASKS + 2 * TASKS + 16);
 		pt_counters_thread_release();
 		finish(&r);
 	}
