@@ -242,8 +242,9 @@ static void test_counts_page_faults(void **state)
 {
 #if PT_HAVE_PAPI
 	const struct workload *w = wl_find("page-touch");
-	const char *executors[] = {"thread-pool", "process-pool", "serial",
+	const char *executors[] = {"serial", "thread-pool", "process-pool",
 				   "thread-per-task", "process-per-task"};
+	double serial_faults = 0;
 	struct pt_counter_list list = {.n = 1, .names = {"perf::PAGE-FAULTS"}};
 	double params[WL_MAX_PARAMS], sums[PT_COUNTERS_MAX];
 	char err[256];
@@ -273,9 +274,18 @@ static void test_counts_page_faults(void **state)
 		 * writes, and with process-per-task under ASan one or two
 		 * per task (its shadow memory in each fresh process). Not
 		 * summing the workers, or summing twice, is far outside.
+		 * Every executor agrees with the serial one (first), also
+		 * under ThreadSanitizer, which faults in its shadow of every
+		 * page too (so there the absolute bound does not hold).
 		 */
+		if (i == 0)
+			serial_faults = sums[0];
 		assert_true(sums[0] >= 32 * TASKS);
+		assert_true(fabs(sums[0] - serial_faults) <=
+			    0.02 * serial_faults + 2 * TASKS);
+#ifndef __SANITIZE_THREAD__
 		assert_true(sums[0] <= 32 * TASKS + 2 * TASKS + 16);
+#endif
 		pt_counters_thread_release();
 		finish(&r);
 	}
