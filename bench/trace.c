@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,17 +44,18 @@ static char *read_all(int fd, size_t *len)
 {
 	size_t cap = 1 << 16;
 	char *buf = malloc(cap);
+	bool ok = false;
 	ssize_t n;
 
 	*len = 0;
 	if (!buf || lseek(fd, 0, SEEK_SET) < 0)
-		goto fail;
+		goto out;
 	for (;;) {
 		if (cap - *len < 4096) {
 			char *grown = realloc(buf, cap * 2);
 
 			if (!grown)
-				goto fail;
+				goto out;
 			buf = grown;
 			cap *= 2;
 		}
@@ -61,16 +63,19 @@ static char *read_all(int fd, size_t *len)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
-			goto fail;
+			goto out;
 		if (n == 0)
 			break;
 		*len += (size_t)n;
 	}
 	buf[*len] = '\0';
+	ok = true;
+out:
+	if (!ok) {
+		free(buf);
+		buf = NULL;
+	}
 	return buf;
-fail:
-	free(buf);
-	return NULL;
 }
 
 /* Appends one part's events to events and its summary to configs. */
