@@ -1,8 +1,15 @@
 /*
  * PAPI counters: parsing --counters, resolving the events in the bench
- * process, and the per-thread event sets of workers. See counters.h for the
- * design; the invariant is that a thread only ever reads, stops or frees an
- * event set it created itself (same pid, same tid).
+ * process, and the per-thread event sets of workers.
+ *
+ * The design is simple: the bench process tries the events once (one trial
+ * event set, started and stopped) and hands the configurations the list
+ * that counts; in a configuration, each thread keeps its own event set in a
+ * thread-local, made at its first read and freed at thread exit by a
+ * pthread key destructor (or explicitly for the calling thread). The
+ * invariant is that a thread only ever reads, stops or frees an event set it
+ * created itself: same pid, same tid, since forked workers inherit the
+ * thread-local of the thread that forked them.
  */
 #include "counters.h"
 

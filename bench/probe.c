@@ -1,6 +1,17 @@
 /*
  * The probe's wrapper, its shared mapping, and what the caller computes from
- * it after the job. See probe.h for the design and the invariants.
+ * it after the job.
+ *
+ * The design is simple: one mapping holds a header (the wrapped function,
+ * the job's post time, the mode), one 128-byte slot per worker and one
+ * record per recorded task. probe_task() reads the clock around the task,
+ * adds the dispatch latency and the duration to its slot's sums and fills
+ * the task's record; per-job sums need no record, so they cover every task
+ * however many are sampled. The caller derives the breakdown, the counts
+ * and the trace from slots and records once map() has returned. Invariants
+ * are in probe.h; the one kept here is that dispatch + compute of a worker's
+ * tasks telescopes to its last task end minus post, which is what makes the
+ * breakdown add up exactly.
  */
 #include "probe.h"
 
