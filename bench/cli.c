@@ -354,6 +354,7 @@ static void set_defaults(struct pt_options *o, char *argv0)
 	o->wait = EX_WAIT_ADAPTIVE;
 	o->timeout = 120;
 	o->format = GB_FORMAT_CONSOLE;
+	o->trace_fd = -1;
 	o->gb_argv[o->gb_argc++] = argv0;
 	for (unsigned i = 0; ex_all[i] && o->nexecutors < 16; i++)
 		if (!ex_all[i]->unavailable)
@@ -380,7 +381,7 @@ static const char *const value_flags[] = {
     "--schedule",  "--chunk",	    "--wait",	  "--timeout", "--format",
     "--out",	   "--repetitions", "--min-time", "-p",	       "--executors",
     "--workloads", "--pin",
-    "--on-task-failure", "--task-timeout",
+    "--on-task-failure", "--task-timeout", "--counters", "--trace",
     NULL,
 };
 /* clang-format on */
@@ -616,6 +617,17 @@ int pt_parse_args(int argc, char **argv, struct pt_options *o, char *err,
 					 val);
 				return -EINVAL;
 			}
+		} else if (!strcmp(name, "--counters")) {
+			rc = pt_counters_parse(val, &o->counters, err, errlen);
+			if (rc)
+				return rc;
+			o->counters_given = true;
+		} else if (!strcmp(name, "--trace")) {
+			if (!*val) {
+				snprintf(err, errlen, "--trace: empty path");
+				return -EINVAL;
+			}
+			o->trace_path = val;
 		} else if (!strcmp(name, "--timeout")) {
 			if (pt_parse_seconds(val, &o->timeout) ||
 			    o->timeout < PT_MIN_TIMEOUT) {
@@ -748,6 +760,10 @@ void pt_print_usage(void)
 	    "standard output\n"
 	    "  --out=FILE            write the results (Google Benchmark "
 	    "JSON) to FILE\n"
+	    "  --counters=LIST       PAPI events counted in every worker "
+	    "(names, or default)\n"
+	    "  --trace=FILE          write a Chrome trace-event timeline of "
+	    "one job per config\n"
 	    "  --list                list workloads, parameters and "
 	    "executors\n"
 	    "  --help, --version\n"

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "counters.h"
 #include "executor.h"
 #include "gbw.h"
 #include "workload.h"
@@ -48,6 +49,10 @@ struct pt_options {
 	double task_timeout;	       /* seconds; 0: none */
 	enum gb_format format;
 	const char *out_path;
+	struct pt_counter_list counters; /* --counters; n 0: none */
+	bool counters_given;
+	const char *trace_path; /* --trace */
+	int trace_fd; /* set by main: the unlinked file children append to */
 
 	/* Arguments handed to Google Benchmark (argv[0] first). */
 	char *gb_argv[64];

@@ -32,6 +32,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "probe.h"
+
 #define POISON 0xdeadbeefdeadbeefULL
 
 /* Failures listed per job; more are counted, and their slots unchecked. */
@@ -50,6 +52,11 @@ struct child_ctx {
 	char setup_error[256];
 	long online_cpus;
 	bool resource_limited; /* start or map failed with EAGAIN */
+	const struct pt_counter_list *counters; /* NULL: no --counters */
+	struct pt_probe *probe;			/* the instrumented job's */
+	char *trace;				/* its trace part, or NULL */
+	size_t trace_len;
+	bool want_trace;
 };
 
 /* Totals over the jobs of one benchmark run, for the counters. */
@@ -221,6 +228,21 @@ static double proc_kb(const char *path, const char *key)
 }
 
 /*
+ * Each call of bench_config starts a new executor: its peak RSS starts from
+ * what is resident now, not from an earlier call's (or its instrumented
+ * jobs') high-water mark. Writing 5 to clear_refs resets VmHWM.
+ */
+static void reset_peak_rss(void)
+{
+	FILE *f = fopen("/proc/self/clear_refs", "w");
+
+	if (f) {
+		fputs("5", f);
+		fclose(f);
+	}
+}
+
+/*
  * Memory of the executor as it stands: this process plus every live child
  * it created (the pool's workers), summed. Peak RSS (VmHWM) counts shared
  * pages once per process, as the kernel's RSS does; PSS divides each shared
@@ -322,6 +344,70 @@ static void report_faults(gb_state *st, const struct child_ctx *x,
 			 used ? "; " : "", t->failed, t->jobs, t->last);
 }
 
+/*
+ * The instrumented jobs (see probe.h): after the timed executor instance has
+ * stopped and its accounting is taken, a second instance of the same
+ * configuration runs one job with clock reads around every task (the
+ * breakdown and the trace) and, with --counters, one job counting PAPI
+ * events in every worker. A second instance rather than the timed one,
+ * because process workers' rusage is only seen when they are reaped: on the
+ * timed instance the instrumented jobs would leak into cpu_*_s and faults_*.
+ * Figures land as counters of the same entry; nothing here is timed.
+ */
+static void run_instrumented(gb_state *st, struct child_ctx *x,
+			     const struct ex_job *plain)
+{
+	const struct pt_config *c = x->c;
+	struct executor *ex = NULL;
+	struct pt_breakdown b;
+	struct ex_job job;
+	double sums[PT_COUNTERS_MAX];
+	char msg[512];
+	FILE *f;
+	int rc;
+
+	if (c->ex->start(&x->exc, &ex, msg, sizeof(msg))) {
+		gb_skip_with_error(st, msg);
+		return;
+	}
+	pt_probe_wrap(x->probe, plain, &job);
+	for (unsigned mode = PT_PROBE_TIMES; mode <= PT_PROBE_COUNTERS;
+	     mode++) {
+		if (mode == PT_PROBE_COUNTERS && !x->counters)
+			break;
+		for (uint64_t i = 0; i < c->tasks; i++)
+			x->results[i] = POISON;
+		pt_probe_begin(x->probe, mode);
+		rc = c->ex->map(ex, &job);
+		pt_probe_end(x->probe);
+		if (rc || verify(x, msg, sizeof(msg))) {
+			gb_skip_with_error(st, rc ? ex_error(ex) : msg);
+			break;
+		}
+		if (mode == PT_PROBE_TIMES && !pt_probe_breakdown(x->probe, &b))
+			pt_probe_report_breakdown(st, &b);
+		if (mode == PT_PROBE_TIMES && x->want_trace) {
+			free(x->trace);
+			x->trace = NULL;
+			f = open_memstream(&x->trace, &x->trace_len);
+			if (f) {
+				pt_probe_write_trace(x->probe, f, c->name,
+						     c->ex->processes);
+				fclose(f);
+			}
+		}
+		if (mode == PT_PROBE_COUNTERS &&
+		    pt_probe_counts(x->probe, sums, msg, sizeof(msg)) == 0)
+			pt_probe_report_counts(st, x->counters, sums);
+		else if (mode == PT_PROBE_COUNTERS)
+			fprintf(stderr, "bench: warning: %s: --counters: %s\n",
+				c->name, msg);
+	}
+	pt_counters_thread_release();
+	pt_probe_release_pages(x->probe);
+	c->ex->stop(ex);
+}
+
 static void bench_config(gb_state *st, void *arg)
 {
 	struct child_ctx *x = arg;
@@ -339,12 +425,14 @@ static void bench_config(gb_state *st, void *arg)
 	double t, create, stop, begin;
 	struct usage before, after;
 	unsigned usable;
+	bool failed = false;
 	int rc;
 
 	if (x->setup_error[0]) {
 		gb_skip_with_error(st, x->setup_error);
 		return;
 	}
+	reset_peak_rss();
 	usage_now(&before);
 	begin = t = pt_now();
 	rc = c->ex->start(&x->exc, &ex, msg, sizeof(msg));
@@ -368,12 +456,14 @@ static void bench_config(gb_state *st, void *arg)
 		if (rc) {
 			gb_skip_with_error(st, ex_error(ex));
 			x->resource_limited |= rc == -EAGAIN;
+			failed = true;
 			break;
 		}
 		fault_add(&faults, &x->failures, c->exc.task_timeout_ns);
 		if (verify_failures(x, msg, sizeof(msg)) ||
 		    verify(x, msg, sizeof(msg))) {
 			gb_skip_with_error(st, msg);
+			failed = true;
 			break;
 		}
 		gb_set_iteration_time(st, t);
@@ -402,6 +492,10 @@ static void bench_config(gb_state *st, void *arg)
 	report_faults(st, x, &faults, label, sizeof(label));
 	if (label[0])
 		gb_set_label(st, label);
+	/* A spawned child runs its task from the job's description, not the
+	 * wrapped function: process-spawn has no instrumented job. */
+	if (!failed && x->probe && !c->ex->runs_spec)
+		run_instrumented(st, x, &job);
 }
 
 /* Reference checksums: cheap when the workload can tell, else one serial
@@ -420,6 +514,29 @@ static void learn_reference(struct child_ctx *x)
 			x->expected[i] = w->run_task(x->state, i, 0);
 		}
 	}
+}
+
+/*
+ * The probe's mapping and PAPI, before any worker exists. Without them the
+ * configuration is still measured, without the instrumented figures.
+ */
+static int probe_setup(struct child_ctx *x)
+{
+	const struct pt_config *c = x->c;
+	char why[200];
+	int rc;
+
+	if (x->counters &&
+	    pt_counters_init(x->counters->user_only, why, sizeof(why))) {
+		snprintf(x->setup_error, sizeof(x->setup_error),
+			 "--counters: %s", why);
+		x->counters = NULL;
+	}
+	rc = pt_probe_create(c->exc.workers ? c->exc.workers : 1, c->tasks,
+			     x->counters, &x->probe, why, sizeof(why));
+	if (rc)
+		snprintf(x->setup_error, sizeof(x->setup_error), "%s", why);
+	return rc || x->setup_error[0] ? -EIO : 0;
 }
 
 int pt_run_config(const struct pt_config *c, const struct pt_child_io *io)
@@ -448,6 +565,8 @@ int pt_run_config(const struct pt_config *c, const struct pt_child_io *io)
 				 "%s: the job's description exceeds %zu bytes",
 				 c->ex->name, sizeof(x.spawn_spec));
 	}
+	x.counters = io->counters && io->counters->n ? io->counters : NULL;
+	x.want_trace = io->trace_fd >= 0;
 	x.results = calloc(n, sizeof(*x.results));
 	x.expected = calloc(n, sizeof(*x.expected));
 	x.must_fail = calloc(n, 1);
@@ -466,12 +585,25 @@ int pt_run_config(const struct pt_config *c, const struct pt_child_io *io)
 		if (!rc)
 			learn_reference(&x);
 	}
+	if (!x.setup_error[0]) {
+		rc = probe_setup(&x);
+		if (rc)
+			fprintf(stderr, "bench: warning: %s: %s\n", c->name,
+				x.setup_error);
+		x.setup_error[0] = '\0';
+	}
 
 	b = gb_register(c->name, bench_config, &x);
 	gb_bench_use_manual_time(b);
 	gb_bench_unit(b, GB_US);
 	ran = gb_run(&ro);
 
+	if (x.trace && io->trace_fd >= 0)
+		pt_probe_write_part(io->trace_fd, x.trace, x.trace_len);
+	free(x.trace);
+	pt_probe_destroy(x.probe);
+	if (x.counters)
+		pt_counters_shutdown();
 	if (!x.setup_error[0] && c->wl->teardown)
 		c->wl->teardown(x.state);
 	free(x.results);

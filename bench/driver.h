@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "counters.h"
 #include "gbw.h"
 #include "plan.h"
 
@@ -19,6 +20,8 @@ struct pt_child_io {
 	enum gb_format display;
 	bool print_header; /* first configuration on the console */
 	size_t name_width;
+	const struct pt_counter_list *counters; /* --counters, or NULL */
+	int trace_fd; /* --trace: where the trace part goes, or -1 */
 };
 
 /*

@@ -19,11 +19,13 @@
 #include "info.h"
 #include "overhead.h"
 #include "plan.h"
+#include "probe.h"
 #include "pt_config.h"
 #include "report.h"
 #include "results.h"
 #include "spawn_worker.h"
 #include "supervise.h"
+#include "trace.h"
 
 #define EXIT_USAGE 2
 
@@ -116,10 +118,59 @@ static void warn_thread_executors(const struct pt_options *o)
 	}
 }
 
+/*
+ * --counters: which events count here, resolved once for every
+ * configuration; recorded in the context, one warning for the unavailable.
+ */
+static int add_counters_context(struct pt_options *o)
+{
+	char unavailable[1024], warning[1200], err[256], counted[600] = "";
+	int rc =
+	    pt_counters_resolve(&o->counters, unavailable, sizeof(unavailable),
+				warning, sizeof(warning), err, sizeof(err));
+
+	if (rc) {
+		fprintf(stderr, "bench: %s\n", err);
+		return rc;
+	}
+	if (warning[0])
+		fprintf(stderr, "bench: %s\n", warning);
+	for (unsigned i = 0; i < o->counters.n; i++)
+		snprintf(counted + strlen(counted),
+			 sizeof(counted) - strlen(counted), "%s%s",
+			 i ? ", " : "", o->counters.names[i]);
+	gb_add_context("papi_counters", counted);
+	gb_add_context("papi_counters_domain",
+		       o->counters.user_only ? "user" : "user+kernel");
+	if (unavailable[0])
+		gb_add_context("papi_counters_unavailable", unavailable);
+	return 0;
+}
+
+/* --trace: merges the configurations' parts into FILE, atomically. */
+static int write_trace(const struct pt_options *o, struct pt_outfile *of)
+{
+	unsigned sampled = 0;
+	json_t *trace = pt_trace_merge(o->trace_fd, &sampled);
+	int rc = trace ? pt_outfile_commit(of, trace) : -ENOMEM;
+
+	json_decref(trace);
+	if (rc)
+		fprintf(stderr, "bench: --trace %s: %s\n", o->trace_path,
+			strerror(-rc));
+	else if (sampled)
+		fprintf(stderr,
+			"bench: --trace: %u configuration%s had more than %d "
+			"tasks: the trace keeps every k-th task "
+			"(otherData.configurations[].record_every)\n",
+			sampled, sampled > 1 ? "s" : "", PT_PROBE_MAX_RECORDS);
+	return rc;
+}
+
 static int run(int argc, char **argv)
 {
 	struct pt_options *o = calloc(1, sizeof(*o));
-	struct pt_outfile out = {.fd = -1};
+	struct pt_outfile out = {.fd = -1}, trace_out = {.fd = -1};
 	struct pt_plan plan = {0};
 	struct pt_summary sum = {0};
 	struct pt_env env;
@@ -175,9 +226,21 @@ static int run(int argc, char **argv)
 			goto out;
 		}
 	}
+	if (o->trace_path) {
+		rc = pt_outfile_open(&trace_out, o->trace_path);
+		if (rc >= 0)
+			rc = o->trace_fd = pt_trace_parts_open();
+		if (rc < 0) {
+			fprintf(stderr, "bench: --trace %s: %s\n",
+				o->trace_path, strerror(-rc));
+			goto out;
+		}
+	}
 	pt_results_add_context(argc, argv);
 	pt_env_read(&env, true);
 	pt_env_add_context(&env);
+	if (o->counters_given && add_counters_context(o))
+		goto out;
 	for (unsigned i = 0; i < o->nworkers; i++)
 		max_workers =
 		    o->workers[i] > max_workers ? o->workers[i] : max_workers;
@@ -220,6 +283,8 @@ static int run(int argc, char **argv)
 			status = EXIT_USAGE;
 		}
 	}
+	if (o->trace_path && write_trace(o, &trace_out))
+		status = EXIT_USAGE;
 	if (sum.resource_limited && !sum.interrupted)
 		fprintf(stderr, "bench: %s (%u of %zu configurations failed)\n",
 			sum.resource_error, sum.failed, plan.n);
@@ -231,6 +296,9 @@ static int run(int argc, char **argv)
 out:
 	pt_outfile_abort(&out);
 	free(out.path);
+	pt_outfile_abort(&trace_out);
+	if (o->trace_fd >= 0)
+		close(o->trace_fd);
 	json_decref(doc);
 	pt_plan_free(&plan);
 	free(o);

@@ -194,6 +194,8 @@ _Noreturn static void child_main(const struct pt_config *c,
 	    .display = o->format,
 	    .print_header = header,
 	    .name_width = width,
+	    .counters = o->counters_given ? &o->counters : NULL,
+	    .trace_fd = o->trace_fd,
 	};
 
 	memset(&sa, 0, sizeof(sa));

@@ -24,6 +24,7 @@ extern const struct workload wl_malloc_churn;
 extern const struct workload wl_cpu_skewed;
 extern const struct workload wl_fork_footprint;
 extern const struct workload wl_io_net;
+extern const struct workload wl_page_touch;
 
 /* Exit status of a task of the fault workload in mode "exit". */
 #define WL_FAULT_EXIT_CODE 3
@@ -40,6 +41,9 @@ extern const struct workload wl_io_net;
  * or verify its echo; like WL_IO_FILE_POISON, never a valid checksum.
  */
 #define WL_IO_NET_POISON 0
+
+/* Checksum of a page-touch task that could not map its pages. */
+#define WL_PAGE_TOUCH_POISON 0
 
 /*
  * false-sharing keeps one counter per worker slot, for this many slots;
