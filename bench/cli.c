@@ -339,6 +339,40 @@ static int parse_format(const char *flag, const char *v, enum gb_format *out,
 	return 0;
 }
 
+/* --transport=shm,pipe: each once, in the order given. */
+static int parse_transports(const char *val, struct pt_options *o, char *err,
+			    size_t errlen)
+{
+	const char *s = val;
+
+	o->ntransports = 0;
+	o->transport_given = true;
+	for (;;) {
+		size_t len = strcspn(s, ",");
+		char name[16];
+		enum pt_transport_kind kind;
+
+		if (len == 0 || len >= sizeof(name))
+			goto bad;
+		memcpy(name, s, len);
+		name[len] = '\0';
+		if (pt_transport_parse(name, &kind))
+			goto bad;
+		for (unsigned k = 0; k < o->ntransports; k++)
+			if (o->transports[k] == kind)
+				goto bad;
+		o->transports[o->ntransports++] = kind;
+		if (!s[len])
+			return 0;
+		s += len + 1;
+	}
+bad:
+	snprintf(err, errlen,
+		 "--transport=%s: expected shm, pipe or shm,pipe (each once)",
+		 val);
+	return -EINVAL;
+}
+
 static void set_defaults(struct pt_options *o, char *argv0)
 {
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
@@ -346,6 +380,7 @@ static void set_defaults(struct pt_options *o, char *argv0)
 	memset(o, 0, sizeof(*o));
 	o->schedule = EX_SCHED_DYNAMIC;
 	o->wait = EX_WAIT_ADAPTIVE;
+	o->transports[o->ntransports++] = PT_TRANSPORT_SHM;
 	o->timeout = 120;
 	o->format = GB_FORMAT_CONSOLE;
 	o->gb_argv[o->gb_argc++] = argv0;
@@ -366,10 +401,10 @@ static void set_defaults(struct pt_options *o, char *argv0)
 
 /* Flags that take a value, in --flag=value or --flag value form. */
 static const char *const value_flags[] = {
-    "--executor",  "--workload",    "--workers",  "--tasks",   "--param",
-    "--schedule",  "--chunk",	    "--wait",	  "--timeout", "--format",
-    "--out",	   "--repetitions", "--min-time", "-p",	       "--executors",
-    "--workloads", "--pin",	    NULL,
+    "--executor",  "--workload",    "--workers",   "--tasks",	"--param",
+    "--schedule",  "--chunk",	    "--wait",	   "--timeout", "--format",
+    "--out",	   "--repetitions", "--min-time",  "-p",	"--executors",
+    "--workloads", "--pin",	    "--transport", NULL,
 };
 
 int pt_parse_args(int argc, char **argv, struct pt_options *o, char *err,
@@ -525,6 +560,10 @@ int pt_parse_args(int argc, char **argv, struct pt_options *o, char *err,
 					 val);
 				return -EINVAL;
 			}
+		} else if (!strcmp(name, "--transport")) {
+			rc = parse_transports(val, o, err, errlen);
+			if (rc)
+				return rc;
 		} else if (!strcmp(name, "--timeout")) {
 			if (pt_parse_seconds(val, &o->timeout)) {
 				snprintf(err, errlen,
@@ -616,6 +655,9 @@ void pt_print_usage(void)
 	    "idle workers wait\n"
 	    "  --pin=P               none (default), compact or spread: bind "
 	    "worker w to a CPU\n"
+	    "  --transport=LIST      shm (default) or pipe: how ipc-payload "
+	    "bytes reach\n"
+	    "                        process workers; shm,pipe runs both\n"
 	    "\n"
 	    "How to measure:\n"
 	    "  --repetitions=N       repeat each benchmark N times, with "

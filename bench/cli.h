@@ -13,6 +13,7 @@
 
 #include "executor.h"
 #include "gbw.h"
+#include "transport.h"
 #include "workload.h"
 
 #define PT_MAX_WORKERS 100000u
@@ -41,6 +42,9 @@ struct pt_options {
 	uint64_t chunk;
 	enum ex_wait wait;
 	enum ex_pin pin;
+	enum pt_transport_kind transports[2]; /* --transport, in order */
+	unsigned ntransports;
+	bool transport_given;
 	double timeout;
 	enum gb_format format;
 	const char *out_path;

@@ -22,6 +22,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "transport.h"
+
 #define POISON 0xdeadbeefdeadbeefULL
 
 struct child_ctx {
@@ -32,6 +34,7 @@ struct child_ctx {
 	uint8_t *must_fail; /* tasks designed to fail (fault workload) */
 	char setup_error[256];
 	long online_cpus;
+	uint64_t payload_jobs; /* jobs prepared so far: the next seed */
 };
 
 double pt_now(void)
@@ -176,6 +179,52 @@ static void report_memory(gb_state *st)
 	gb_set_counter(st, "mem_pss_bytes", pss, GB_COUNTER_DEFAULT);
 }
 
+/*
+ * Payload workloads (ipc-payload). Their jobs go through a transport
+ * (runners/transport.h), made before the executor starts and begun after
+ * it, which passes pointers to thread executors and moves the bytes for
+ * process executors. Outside the timed region, every job gets fresh inputs
+ * and poisoned outputs (prepare, with the job number as seed) and the
+ * reference checksums follow them; after it, every output in this
+ * process's memory must be right (check): the checksums alone would not
+ * prove that the results came back.
+ */
+static int payload_open(struct child_ctx *x, struct pt_transport **t, char *msg,
+			size_t len)
+{
+	const struct wl_payload *p = x->c->wl->payload;
+	struct pt_payload moved;
+
+	*t = NULL;
+	if (!p)
+		return 0;
+	moved = (struct pt_payload){.arg = x->state,
+				    .bytes = p->bytes(x->state),
+				    .input = p->input,
+				    .output = p->output,
+				    .run = p->run};
+	return pt_transport_create(x->c->transport, x->c->ex, &x->c->exc,
+				   &moved, t, msg, len);
+}
+
+static void payload_prepare(struct child_ctx *x)
+{
+	x->c->wl->payload->prepare(x->state, ++x->payload_jobs);
+	for (uint64_t i = 0; i < x->c->tasks; i++)
+		x->c->wl->expected(x->state, i, &x->expected[i]);
+}
+
+static int payload_check(const struct child_ctx *x, char *msg, size_t len)
+{
+	for (uint64_t i = 0; i < x->c->tasks; i++) {
+		int rc = x->c->wl->payload->check(x->state, i, msg, len);
+
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
 static void bench_config(gb_state *st, void *arg)
 {
 	struct child_ctx *x = arg;
@@ -187,14 +236,20 @@ static void bench_config(gb_state *st, void *arg)
 	    .results = x->results,
 	};
 	struct executor *ex = NULL;
+	struct pt_transport *tr = NULL;
 	char msg[512];
 	double t, create, stop, begin;
 	struct usage before, after;
 	unsigned usable;
+	bool ready;
 	int rc;
 
 	if (x->setup_error[0]) {
 		gb_skip_with_error(st, x->setup_error);
+		return;
+	}
+	if (payload_open(x, &tr, msg, sizeof(msg))) {
+		gb_skip_with_error(st, msg);
 		return;
 	}
 	usage_now(&before);
@@ -208,28 +263,39 @@ static void bench_config(gb_state *st, void *arg)
 			 "cannot start %s with %u workers: %s", c->ex->name,
 			 c->exc.workers, msg);
 		gb_skip_with_error(st, full);
+		pt_transport_destroy(tr);
 		return;
 	}
-	while (gb_keep_running(st)) {
+	ready = !tr || pt_transport_begin(tr, msg, sizeof(msg)) == 0;
+	if (!ready)
+		gb_skip_with_error(st, msg);
+	while (ready && gb_keep_running(st)) {
 		for (uint64_t i = 0; i < c->tasks; i++)
 			x->results[i] = POISON;
+		if (tr)
+			payload_prepare(x);
 		t = pt_now();
-		rc = c->ex->map(ex, &job);
+		rc = tr ? pt_transport_map(tr, ex, c->tasks, x->results)
+			: c->ex->map(ex, &job);
 		t = pt_now() - t;
 		if (rc) {
-			gb_skip_with_error(st, ex_error(ex));
+			gb_skip_with_error(st, tr ? pt_transport_error(tr)
+						  : ex_error(ex));
 			break;
 		}
-		if (verify(x, msg, sizeof(msg))) {
+		if (verify(x, msg, sizeof(msg)) ||
+		    (tr && payload_check(x, msg, sizeof(msg)))) {
 			gb_skip_with_error(st, msg);
 			break;
 		}
 		gb_set_iteration_time(st, t);
 	}
 	report_memory(st);
+	pt_transport_end(tr);
 	t = pt_now();
 	c->ex->stop(ex);
 	stop = pt_now() - t;
+	pt_transport_destroy(tr);
 	usage_now(&after);
 	usable = c->ex->uses_workers ? c->exc.workers : 1;
 	if (usable > x->online_cpus)
@@ -237,6 +303,10 @@ static void bench_config(gb_state *st, void *arg)
 	report_usage(st, &before, &after, pt_now() - begin, usable);
 
 	gb_set_items_processed(st, gb_iterations(st) * (int64_t)c->tasks);
+	if (c->wl->payload)
+		gb_set_bytes_processed(
+		    st, gb_iterations(st) * (int64_t)c->tasks * 2 *
+			    (int64_t)c->wl->payload->bytes(x->state));
 	gb_set_counter(st, "workers", c->exc.workers, GB_COUNTER_DEFAULT);
 	gb_set_counter(st, "tasks", (double)c->tasks, GB_COUNTER_DEFAULT);
 	gb_set_counter(st, "workload_version",

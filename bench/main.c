@@ -92,6 +92,8 @@ static void print_list(void)
 	}
 	printf("\nSchedules (--schedule): static, dynamic, guided. "
 	       "Wait policies (--wait): adaptive, spin, block.\n");
+	printf("Transports (--transport; ipc-payload under process "
+	       "executors): shm, pipe.\n");
 }
 
 static int run(int argc, char **argv)

@@ -24,6 +24,7 @@ extern const struct workload wl_malloc_churn;
 extern const struct workload wl_cpu_skewed;
 extern const struct workload wl_fork_footprint;
 extern const struct workload wl_io_net;
+extern const struct workload wl_ipc_payload;
 
 /* Exit status of a task of the fault workload in mode "exit". */
 #define WL_FAULT_EXIT_CODE 3
