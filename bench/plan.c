@@ -146,9 +146,10 @@ static int check_transport(const struct pt_options *o, char *err, size_t errlen)
 	if (payload && processes)
 		return 0;
 	snprintf(err, errlen,
-		 "--transport: applies to ipc-payload under a process "
-		 "executor, and %s selected",
-		 payload ? "no process executor is" : "no such workload is");
+		 "--transport: applies only to payload workloads (ipc-payload) "
+		 "under process executors, and %s",
+		 payload ? "every selected executor is threads or serial"
+			 : "no selected workload moves payloads");
 	return -EINVAL;
 }
 

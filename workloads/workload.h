@@ -60,7 +60,8 @@ enum wl_expect { WL_EXPECT_SUM, WL_EXPECT_FAILURE };
  * are, and the driver's transport (runners/transport.h) decides whether a
  * worker gets the parent's pointers (threads) or copies moved over shared
  * memory or pipes (processes). The driver, outside the timed region, calls
- * prepare() before every job and check() on every task after it.
+ * prepare() before every job and check() on every task after it. The
+ * checksums then also depend on the last prepare()'s seed.
  */
 struct wl_payload {
 	/* Bytes of every task's input, and of its output. */
