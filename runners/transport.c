@@ -35,6 +35,14 @@
 
 enum transport_mode { MODE_DIRECT, MODE_SHM, MODE_PIPE };
 
+/*
+ * A worker's output buffer starts this far past a page boundary relative to
+ * its input: streams that share their page offset thrash the L1 way
+ * predictor of some CPUs (AMD), which would charge the transport for a
+ * layout accident.
+ */
+#define TRANSPORT_SKEW (33u * 64u)
+
 /* ---- shared memory ------------------------------------------------------ */
 
 /* A slot's state: who owns its buffers now. */
@@ -100,7 +108,8 @@ struct pt_transport {
 	/* shm */
 	struct shm_header *shm;
 	size_t shm_size;
-	size_t stride; /* bytes of one buffer, page-rounded */
+	size_t out_offset; /* of a slot's output from its input */
+	size_t stride;	   /* bytes of one slot's pair of buffers */
 	uint8_t *shm_data;
 
 	/* pipe */
@@ -177,12 +186,12 @@ static _Noreturn void worker_lost_parent(void)
 
 static uint8_t *shm_in(const struct pt_transport *t, unsigned slot)
 {
-	return t->shm_data + (size_t)slot * 2 * t->stride;
+	return t->shm_data + (size_t)slot * t->stride;
 }
 
 static uint8_t *shm_out(const struct pt_transport *t, unsigned slot)
 {
-	return shm_in(t, slot) + t->stride;
+	return shm_in(t, slot) + t->out_offset;
 }
 
 static void shm_await(struct shm_slot *s, uint32_t want)
@@ -269,16 +278,16 @@ static uint64_t pipe_task(struct pt_transport *t, uint64_t index,
 		/* One input and one output buffer per worker process, kept
 		 * for its life (process-per-task: for its one task). */
 		if (!t->worker_buf) {
-			void *map =
-			    mmap(NULL, 2 * bytes, PROT_READ | PROT_WRITE,
-				 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+			void *map = mmap(NULL, t->out_offset + bytes,
+					 PROT_READ | PROT_WRITE,
+					 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
 			if (map == MAP_FAILED)
 				worker_lost_parent();
 			t->worker_buf = map;
 		}
 		in = t->worker_buf;
-		out = t->worker_buf + bytes;
+		out = t->worker_buf + t->out_offset;
 	}
 	write_all(p->up[1], &msg, sizeof(msg), NULL, 0);
 	read_all(p->down[0], &msg, sizeof(msg));
@@ -731,8 +740,8 @@ static int shm_create(struct pt_transport *t, const struct ex_config *config,
 				   (size_t)t->slots * sizeof(struct shm_slot));
 	void *map;
 
-	t->stride = page_round(t->payload.bytes);
-	t->shm_size = header + 2 * t->stride * t->slots;
+	t->stride = page_round(t->out_offset + t->payload.bytes);
+	t->shm_size = header + t->stride * t->slots;
 	map = mmap(NULL, t->shm_size, PROT_READ | PROT_WRITE,
 		   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (map == MAP_FAILED) {
@@ -838,6 +847,7 @@ int pt_transport_create(enum pt_transport_kind kind,
 		rc = -E2BIG;
 		goto out;
 	}
+	t->out_offset = page_round(payload->bytes) + TRANSPORT_SKEW;
 	if (t->mode == MODE_SHM)
 		rc = shm_create(t, config, err, errlen);
 	else
