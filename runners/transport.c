@@ -831,6 +831,16 @@ int pt_transport_create(enum pt_transport_kind kind,
 	pt_bell_init(&t->done_bell, config->wait, 2, false);
 	if (t->mode == MODE_DIRECT)
 		goto out;
+	/* The channels reach workers by fork: an executor whose workers are
+	 * exec'd, or made otherwise, has no way to them. */
+	if (ops != &ex_process_pool && ops != &ex_process_per_task) {
+		snprintf(err, errlen,
+			 "transport: %s workers do not inherit the channels "
+			 "(only forked workers do)",
+			 ops->name);
+		rc = -ENOTSUP;
+		goto out;
+	}
 	if (t->slots == 0) {
 		snprintf(err, errlen, "transport: no worker slots");
 		rc = -EINVAL;

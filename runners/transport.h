@@ -71,8 +71,9 @@ int pt_transport_parse(const char *text, enum pt_transport_kind *out);
 
 /*
  * Before ops->start(config): makes the channels (process executors) or
- * nothing (others). Returns 0 and *out, or a negative errno code and a
- * one-line reason in err.
+ * nothing (others). Process executors must fork their workers from the
+ * caller (process-pool, process-per-task): others get -ENOTSUP. Returns 0
+ * and *out, or a negative errno code and a one-line reason in err.
  */
 int pt_transport_create(enum pt_transport_kind kind,
 			const struct executor_ops *ops,

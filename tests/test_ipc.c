@@ -364,6 +364,16 @@ static void test_transport_names_and_limits(void **state)
 			 -E2BIG);
 	assert_null(t);
 	assert_non_null(strstr(err, "16 workers"));
+	/* Process workers that are not forked cannot inherit channels. */
+	struct executor_ops spawned = ex_process_pool;
+
+	spawned.name = "spawned";
+	assert_int_equal(pt_transport_create(PT_TRANSPORT_PIPE, &spawned,
+					     &config, &payload, &t, err,
+					     sizeof(err)),
+			 -ENOTSUP);
+	assert_null(t);
+	assert_non_null(strstr(err, "spawned"));
 	/* Threads move nothing, so nothing to bound. */
 	assert_int_equal(pt_transport_create(PT_TRANSPORT_SHM, &ex_thread_pool,
 					     &config, &payload, &t, err,
