@@ -1,16 +1,18 @@
 /*
- * The payload transport (see transport.h for the design): direct pointers
+ * The payload transport (transport.h says what it is for): direct pointers
  * for threads, shared-memory slots or pipes for processes, and the mover
  * thread that serves the workers while a job runs.
  *
- * The caller and the mover meet on four words in private memory: posted
- * (the caller's job generation, published after the job fields), ended
- * (set to that generation once the executor's map() returned, after
- * map_rc), finished (set by the mover once it is idle again, after its own
- * outcome) and shutdown. The caller kicks the mover after writing posted or
- * ended: it rings the shared mover bell (shm) or writes an eventfd (pipe),
- * which is what the mover waits on anyway, and it sleeps on done_bell for
- * finished.
+ * The design is simple: the caller and the mover meet on four words in
+ * private memory. posted is the caller's job generation, published after
+ * the job fields; ended is set to that generation once the executor's map()
+ * returned, after map_rc; finished is set by the mover once it is idle
+ * again, after its own outcome; shutdown ends the mover. The caller kicks
+ * the mover after writing posted or ended: it rings the shared mover bell
+ * (shm) or writes an eventfd (pipe), which is what the mover waits on
+ * anyway, and it sleeps on done_bell for finished. Invariant: the mover
+ * touches a channel only between posted and finished, the caller (reset
+ * after a failed job) only outside.
  *
  * A worker's side of a channel runs in the worker process, on that
  * process's copy of struct pt_transport; only the channels (the shared
@@ -178,8 +180,9 @@ static _Noreturn void transport_broken(const char *what, uint64_t task)
 
 /* ---- worker side: runs in the worker process ---------------------------- */
 
-/* The worker cannot reach the parent (which is gone or broke the pipe). */
-static _Noreturn void worker_lost_parent(void)
+/* The worker cannot go on: its pipe broke (the parent is gone) or it could
+ * not map its buffers. The executor reports the exit status. */
+static _Noreturn void worker_give_up(void)
 {
 	_exit(PT_TRANSPORT_WORKER_EXIT);
 }
@@ -237,7 +240,7 @@ static void write_all(int fd, const void *head, size_t head_len,
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
-			worker_lost_parent();
+			worker_give_up();
 		while (first < 2 && (size_t)n >= iov[first].iov_len) {
 			n -= (ssize_t)iov[first].iov_len;
 			first++;
@@ -257,7 +260,7 @@ static void read_all(int fd, void *buf, size_t len)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
-			worker_lost_parent();
+			worker_give_up();
 		buf = (char *)buf + n;
 		len -= (size_t)n;
 	}
@@ -283,7 +286,7 @@ static uint64_t pipe_task(struct pt_transport *t, uint64_t index,
 					 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
 			if (map == MAP_FAILED)
-				worker_lost_parent();
+				worker_give_up();
 			t->worker_buf = map;
 		}
 		in = t->worker_buf;

@@ -46,7 +46,8 @@ enum pt_transport_kind { PT_TRANSPORT_SHM, PT_TRANSPORT_PIPE };
 /* Channel memory (input and output per slot, all slots) at most. */
 #define PT_TRANSPORT_MAX_BYTES (UINT64_C(4) << 30)
 
-/* Exit status of a process worker whose channel to the parent broke. */
+/* Exit status of a process worker whose pipe to the parent broke or who
+ * could not map its buffers. */
 #define PT_TRANSPORT_WORKER_EXIT 125
 
 /*
