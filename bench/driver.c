@@ -8,8 +8,9 @@
  * executor. After every job the results are checked against the reference,
  * so a lost, duplicated or misplaced task fails the run instead of skewing it.
  *
- * Invariant: the timed region contains map() and nothing else; clearing and
- * verifying the result slots happen outside it.
+ * Invariant: the timed region contains map() and nothing else (for payload
+ * workloads the transport's map, whose bytes must move during the job);
+ * clearing and verifying the result slots happen outside it.
  */
 #include "driver.h"
 
