@@ -342,10 +342,11 @@ static bool shm_serve_slots(struct pt_transport *t)
 	for (unsigned w = 0; w < t->slots; w++) {
 		struct shm_slot *s = &t->shm->slots[w];
 		uint32_t state = atomic_load(&s->state);
-		uint64_t task = s->task;
+		uint64_t task;
 
 		if (state != SHM_REQUEST && state != SHM_OUTPUT_READY)
 			continue;
+		task = s->task;
 		if (task >= t->ntasks)
 			transport_broken("a worker named a task outside the "
 					 "job",
