@@ -46,13 +46,14 @@ enum { P_SIZE };
 #define IPC_GOLDEN    0x9e3779b97f4a7c15ULL
 
 static const struct wl_param ipc_payload_params[] = {
-    [P_SIZE] = {.name = "size",
-		.help = "bytes each task receives and returns",
-		.unit = WL_UNIT_BYTES,
-		.def = 64 * 1024,
-		.min = 0,
-		.max = 1024.0 * 1024 * 1024,
-		.integer = true},
+    [P_SIZE] =
+	{.name = "size",
+	 .help = "bytes each task receives and returns (size x tasks <= 1GiB)",
+	 .unit = WL_UNIT_BYTES,
+	 .def = 64 * 1024,
+	 .min = 0,
+	 .max = 1024.0 * 1024 * 1024,
+	 .integer = true},
     {.name = NULL},
 };
 
