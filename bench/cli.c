@@ -345,6 +345,40 @@ static int parse_format(const char *flag, const char *v, enum gb_format *out,
 	return 0;
 }
 
+/* --transport=shm,pipe: each once, in the order given. */
+static int parse_transports(const char *val, struct pt_options *o, char *err,
+			    size_t errlen)
+{
+	const char *s = val;
+
+	o->ntransports = 0;
+	o->transport_given = true;
+	for (;;) {
+		size_t len = strcspn(s, ",");
+		char name[16];
+		enum pt_transport_kind kind;
+
+		if (len == 0 || len >= sizeof(name))
+			goto bad;
+		memcpy(name, s, len);
+		name[len] = '\0';
+		if (pt_transport_parse(name, &kind))
+			goto bad;
+		for (unsigned k = 0; k < o->ntransports; k++)
+			if (o->transports[k] == kind)
+				goto bad;
+		o->transports[o->ntransports++] = kind;
+		if (!s[len])
+			return 0;
+		s += len + 1;
+	}
+bad:
+	snprintf(err, errlen,
+		 "--transport=%s: expected shm, pipe or shm,pipe (each once)",
+		 val);
+	return -EINVAL;
+}
+
 static void set_defaults(struct pt_options *o, char *argv0)
 {
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
@@ -352,6 +386,7 @@ static void set_defaults(struct pt_options *o, char *argv0)
 	memset(o, 0, sizeof(*o));
 	o->schedule = EX_SCHED_DYNAMIC;
 	o->wait = EX_WAIT_ADAPTIVE;
+	o->transports[o->ntransports++] = PT_TRANSPORT_SHM;
 	o->timeout = 120;
 	o->format = GB_FORMAT_CONSOLE;
 	o->trace_fd = -1;
@@ -382,6 +417,7 @@ static const char *const value_flags[] = {
     "--out",	   "--repetitions", "--min-time", "-p",	       "--executors",
     "--workloads", "--pin",
     "--on-task-failure", "--task-timeout", "--counters", "--trace",
+    "--transport",
     NULL,
 };
 /* clang-format on */
@@ -628,6 +664,10 @@ int pt_parse_args(int argc, char **argv, struct pt_options *o, char *err,
 				return -EINVAL;
 			}
 			o->trace_path = val;
+		} else if (!strcmp(name, "--transport")) {
+			rc = parse_transports(val, o, err, errlen);
+			if (rc)
+				return rc;
 		} else if (!strcmp(name, "--timeout")) {
 			if (pt_parse_seconds(val, &o->timeout) ||
 			    o->timeout < PT_MIN_TIMEOUT) {
@@ -740,6 +780,9 @@ void pt_print_usage(void)
 	    "idle workers wait\n"
 	    "  --pin=P               none (default), compact or spread: bind "
 	    "worker w to a CPU\n"
+	    "  --transport=LIST      shm (default) or pipe: how ipc-payload "
+	    "bytes reach\n"
+	    "                        process workers; shm,pipe runs both\n"
 	    "\n"
 	    "How to measure:\n"
 	    "  --repetitions=N       repeat each benchmark N times, with "

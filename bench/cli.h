@@ -14,6 +14,7 @@
 #include "counters.h"
 #include "executor.h"
 #include "gbw.h"
+#include "transport.h"
 #include "workload.h"
 
 #define PT_MAX_WORKERS 100000u
@@ -43,6 +44,9 @@ struct pt_options {
 	uint64_t chunk;
 	enum ex_wait wait;
 	enum ex_pin pin;
+	enum pt_transport_kind transports[2]; /* --transport, in order */
+	unsigned ntransports;
+	bool transport_given;
 	double timeout;
 	enum ex_on_failure on_failure; /* process executors */
 	unsigned retries;	       /* with EX_ON_FAILURE_RETRY */

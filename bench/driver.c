@@ -17,8 +17,9 @@
  * map() that fails with EAGAIN (a process or thread limit) makes the child
  * exit with PT_EXIT_RESOURCE, so that bench exits 2.
  *
- * Invariant: the timed region contains map() and nothing else; clearing and
- * verifying the result slots happen outside it.
+ * Invariant: the timed region contains map() and nothing else (for payload
+ * workloads the transport's map, whose bytes must move during the job);
+ * clearing and verifying the result slots happen outside it.
  */
 #include "driver.h"
 #include "spawn_worker.h"
@@ -33,6 +34,7 @@
 #include <unistd.h>
 
 #include "probe.h"
+#include "transport.h"
 
 #define POISON 0xdeadbeefdeadbeefULL
 
@@ -57,6 +59,7 @@ struct child_ctx {
 	char *trace;				/* its trace part, or NULL */
 	size_t trace_len;
 	bool want_trace;
+	uint64_t payload_jobs; /* jobs prepared so far: the next seed */
 };
 
 /* Totals over the jobs of one benchmark run, for the counters. */
@@ -408,6 +411,61 @@ static void run_instrumented(gb_state *st, struct child_ctx *x,
 	c->ex->stop(ex);
 }
 
+/*
+ * Payload workloads (ipc-payload). Their jobs go through a transport
+ * (runners/transport.h), made before the executor starts and begun after
+ * it, which passes pointers to thread executors and moves the bytes for
+ * process executors. Outside the timed region, every job gets fresh inputs
+ * and poisoned outputs (prepare, with the job number as seed) and the
+ * reference checksums follow them; after it, every output in this
+ * process's memory must be right (check): the checksums alone would not
+ * prove that the results came back.
+ */
+static int payload_open(struct child_ctx *x, struct pt_transport **t, char *msg,
+			size_t len)
+{
+	const struct wl_payload *p = x->c->wl->payload;
+	struct pt_payload moved;
+
+	*t = NULL;
+	if (!p)
+		return 0;
+	if (x->c->ex->processes &&
+	    (x->c->exc.on_failure != EX_ON_FAILURE_ABORT ||
+	     x->c->exc.task_timeout_ns)) {
+		snprintf(msg, len,
+			 "%s: --on-task-failure and --task-timeout do not "
+			 "work with the payload transport yet",
+			 x->c->wl->name);
+		return -ENOTSUP;
+	}
+	moved = (struct pt_payload){.arg = x->state,
+				    .bytes = p->bytes(x->state),
+				    .input = p->input,
+				    .output = p->output,
+				    .run = p->run};
+	return pt_transport_create(x->c->transport, x->c->ex, &x->c->exc,
+				   &moved, t, msg, len);
+}
+
+static void payload_prepare(struct child_ctx *x)
+{
+	x->c->wl->payload->prepare(x->state, ++x->payload_jobs);
+	for (uint64_t i = 0; i < x->c->tasks; i++)
+		x->c->wl->expected(x->state, i, &x->expected[i]);
+}
+
+static int payload_check(const struct child_ctx *x, char *msg, size_t len)
+{
+	for (uint64_t i = 0; i < x->c->tasks; i++) {
+		int rc = x->c->wl->payload->check(x->state, i, msg, len);
+
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
 static void bench_config(gb_state *st, void *arg)
 {
 	struct child_ctx *x = arg;
@@ -425,7 +483,8 @@ static void bench_config(gb_state *st, void *arg)
 	double t, create, stop, begin;
 	struct usage before, after;
 	unsigned usable;
-	bool failed = false;
+	bool failed = false, ready;
+	struct pt_transport *tr = NULL;
 	int rc;
 
 	if (x->setup_error[0]) {
@@ -433,6 +492,10 @@ static void bench_config(gb_state *st, void *arg)
 		return;
 	}
 	reset_peak_rss();
+	if (payload_open(x, &tr, msg, sizeof(msg))) {
+		gb_skip_with_error(st, msg);
+		return;
+	}
 	usage_now(&before);
 	begin = t = pt_now();
 	rc = c->ex->start(&x->exc, &ex, msg, sizeof(msg));
@@ -445,23 +508,32 @@ static void bench_config(gb_state *st, void *arg)
 			 c->exc.workers, msg);
 		gb_skip_with_error(st, full);
 		x->resource_limited |= rc == -EAGAIN;
+		pt_transport_destroy(tr);
 		return;
 	}
-	while (gb_keep_running(st)) {
+	ready = !tr || pt_transport_begin(tr, msg, sizeof(msg)) == 0;
+	if (!ready)
+		gb_skip_with_error(st, msg);
+	while (ready && gb_keep_running(st)) {
 		for (uint64_t i = 0; i < c->tasks; i++)
 			x->results[i] = POISON;
+		if (tr)
+			payload_prepare(x);
 		t = pt_now();
-		rc = c->ex->map(ex, &job);
+		rc = tr ? pt_transport_map(tr, ex, c->tasks, x->results)
+			: c->ex->map(ex, &job);
 		t = pt_now() - t;
 		if (rc) {
-			gb_skip_with_error(st, ex_error(ex));
+			gb_skip_with_error(st, tr ? pt_transport_error(tr)
+						  : ex_error(ex));
 			x->resource_limited |= rc == -EAGAIN;
 			failed = true;
 			break;
 		}
 		fault_add(&faults, &x->failures, c->exc.task_timeout_ns);
 		if (verify_failures(x, msg, sizeof(msg)) ||
-		    verify(x, msg, sizeof(msg))) {
+		    verify(x, msg, sizeof(msg)) ||
+		    (tr && payload_check(x, msg, sizeof(msg)))) {
 			gb_skip_with_error(st, msg);
 			failed = true;
 			break;
@@ -469,9 +541,11 @@ static void bench_config(gb_state *st, void *arg)
 		gb_set_iteration_time(st, t);
 	}
 	report_memory(st);
+	pt_transport_end(tr);
 	t = pt_now();
 	c->ex->stop(ex);
 	stop = pt_now() - t;
+	pt_transport_destroy(tr);
 	usage_now(&after);
 	usable = c->ex->uses_workers ? c->exc.workers : 1;
 	if (usable > x->online_cpus)
@@ -479,6 +553,10 @@ static void bench_config(gb_state *st, void *arg)
 	report_usage(st, &before, &after, pt_now() - begin, usable);
 
 	gb_set_items_processed(st, gb_iterations(st) * (int64_t)c->tasks);
+	if (c->wl->payload)
+		gb_set_bytes_processed(
+		    st, gb_iterations(st) * (int64_t)c->tasks * 2 *
+			    (int64_t)c->wl->payload->bytes(x->state));
 	gb_set_counter(st, "workers", c->exc.workers, GB_COUNTER_DEFAULT);
 	gb_set_counter(st, "tasks", (double)c->tasks, GB_COUNTER_DEFAULT);
 	gb_set_counter(st, "workload_version",
@@ -493,8 +571,9 @@ static void bench_config(gb_state *st, void *arg)
 	if (label[0])
 		gb_set_label(st, label);
 	/* A spawned child runs its task from the job's description, not the
-	 * wrapped function: process-spawn has no instrumented job. */
-	if (!failed && x->probe && !c->ex->runs_spec)
+	 * wrapped function: process-spawn has no instrumented job; nor have
+	 * payload workloads, whose tasks run inside the transport. */
+	if (!failed && x->probe && !c->ex->runs_spec && !c->wl->payload)
 		run_instrumented(st, x, &job);
 }
 

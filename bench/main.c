@@ -96,6 +96,8 @@ static void print_list(void)
 	}
 	printf("\nSchedules (--schedule): static, dynamic, guided. "
 	       "Wait policies (--wait): adaptive, spin, block.\n");
+	printf("Transports (--transport; ipc-payload under process "
+	       "executors): shm, pipe.\n");
 }
 
 /* --task-timeout and --on-task-failure act on process executors only. */

@@ -128,6 +128,31 @@ static int check_params(const struct pt_options *o, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * --transport means something only for a payload workload (ipc-payload)
+ * under a process executor; given where no configuration has both, it is
+ * refused rather than silently ignored.
+ */
+static int check_transport(const struct pt_options *o, char *err, size_t errlen)
+{
+	bool payload = false, processes = false;
+
+	if (!o->transport_given)
+		return 0;
+	for (unsigned i = 0; i < o->nworkloads; i++)
+		payload |= o->workloads[i]->payload != NULL;
+	for (unsigned e = 0; e < o->nexecutors; e++)
+		processes |= o->executors[e]->processes;
+	if (payload && processes)
+		return 0;
+	snprintf(err, errlen,
+		 "--transport: applies only to payload workloads (ipc-payload) "
+		 "under process executors, and %s",
+		 payload ? "every selected executor is threads or serial"
+			 : "no selected workload moves payloads");
+	return -EINVAL;
+}
+
 static void build_name(struct pt_config *c, const struct pt_options *o)
 {
 	const struct workload *w = c->wl;
@@ -175,6 +200,9 @@ static void build_name(struct pt_config *c, const struct pt_options *o)
 	}
 	if (c->ex->processes && o->task_timeout > 0)
 		APPEND("/task-timeout:%gs", o->task_timeout);
+	if (c->wl->payload && c->ex->processes &&
+	    c->transport != PT_TRANSPORT_SHM)
+		APPEND("/transport:%s", pt_transport_name(c->transport));
 #undef APPEND
 }
 
@@ -209,19 +237,26 @@ static int add_executors(const struct pt_options *o, struct pt_config *c,
 {
 	for (unsigned e = 0; e < o->nexecutors; e++) {
 		c->ex = o->executors[e];
-		for (unsigned k = 0; k < o->nworkers; k++) {
-			size_t len;
-			int rc;
+		/* Transports sweep only where bytes cross processes. */
+		unsigned ntransports =
+		    c->wl->payload && c->ex->processes ? o->ntransports : 1;
 
-			c->exc.workers =
-			    c->ex->uses_workers ? o->workers[k] : 1;
-			build_name(c, o);
-			rc = add_config(plan, cap, c, err, errlen);
-			if (rc)
-				return rc;
-			len = strlen(c->name) + strlen(PT_NAME_SUFFIX);
-			if (len > plan->name_width)
-				plan->name_width = len;
+		for (unsigned k = 0; k < o->nworkers; k++) {
+			for (unsigned tr = 0; tr < ntransports; tr++) {
+				size_t len;
+				int rc;
+
+				c->exc.workers =
+				    c->ex->uses_workers ? o->workers[k] : 1;
+				c->transport = o->transports[tr];
+				build_name(c, o);
+				rc = add_config(plan, cap, c, err, errlen);
+				if (rc)
+					return rc;
+				len = strlen(c->name) + strlen(PT_NAME_SUFFIX);
+				if (len > plan->name_width)
+					plan->name_width = len;
+			}
 			if (!c->ex->uses_workers)
 				break;
 		}
@@ -340,6 +375,9 @@ int pt_plan_build(const struct pt_options *o, struct pt_plan *plan, char *err,
 
 	memset(plan, 0, sizeof(*plan));
 	rc = check_params(o, err, errlen);
+	if (rc)
+		return rc;
+	rc = check_transport(o, err, errlen);
 	if (rc)
 		return rc;
 	for (unsigned i = 0; i < o->nworkloads; i++) {

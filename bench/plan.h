@@ -13,6 +13,7 @@
 
 #include "cli.h"
 #include "executor.h"
+#include "transport.h"
 #include "workload.h"
 
 #define PT_MAX_CONFIGS 10000
@@ -24,6 +25,8 @@ struct pt_config {
 	struct ex_config exc; /* workers, schedule, chunk, wait, max_tasks */
 	uint64_t tasks;
 	double params[WL_MAX_PARAMS];
+	/* Payload workloads under process executors; else the first given. */
+	enum pt_transport_kind transport;
 	char name[PT_NAME_MAX]; /* without Google Benchmark's /manual_time */
 };
 

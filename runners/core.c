@@ -800,3 +800,41 @@ int pt_reap_child(pid_t pid, int timeout_ms, int *status)
 out:
 	return err;
 }
+
+void pt_bell_init(struct pt_bell *bell, enum ex_wait wait, unsigned spinners,
+		  bool shared)
+{
+	atomic_init(&bell->word, 0);
+	atomic_init(&bell->sleepers, 0);
+	bell->wait = wait;
+	bell->futex_flags = shared ? 0 : FUTEX_PRIVATE_FLAG;
+	bell->yield_every =
+	    (long)spinners > sysconf(_SC_NPROCESSORS_ONLN) ? 1 : PT_YIELD_EVERY;
+}
+
+uint32_t pt_bell_read(struct pt_bell *bell)
+{
+	return atomic_load(&bell->word);
+}
+
+void pt_bell_ring(struct pt_bell *bell)
+{
+	atomic_fetch_add(&bell->word, 1);
+	if (atomic_load(&bell->sleepers) != 0)
+		pt_futex_wake_all(&bell->word, bell->futex_flags);
+}
+
+void pt_bell_wait(struct pt_bell *bell, uint32_t seen)
+{
+	struct pt_spin spin = {.policy = bell->wait,
+			       .yield_every = bell->yield_every};
+
+	while (atomic_load_explicit(&bell->word, memory_order_acquire) ==
+	       seen) {
+		if (pt_spin_again(&spin))
+			continue;
+		atomic_fetch_add(&bell->sleepers, 1);
+		pt_futex_wait(&bell->word, seen, bell->futex_flags, 0);
+		atomic_fetch_sub(&bell->sleepers, 1);
+	}
+}

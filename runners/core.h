@@ -293,6 +293,31 @@ int pt_pin_cpu(unsigned worker);
 int pt_reap_child(pid_t pid, int timeout_ms, int *status);
 
 /*
+ * A bell: an event count that other shared code (the payload transport)
+ * waits on with the dispatch core's own spin-then-futex policy. A waiter
+ * reads the word, checks its own condition, then waits for the word to
+ * differ from what it read; a ringer changes its condition, then rings. The
+ * sleepers count is the same Dekker pair as the job lines, so a ring skips
+ * FUTEX_WAKE when nobody can be asleep and no ring is ever lost. A bell may
+ * live in private memory (threads) or in a MAP_SHARED mapping (processes).
+ */
+struct pt_bell {
+	_Atomic uint32_t word;
+	_Atomic uint32_t sleepers;
+	enum ex_wait wait;    /* read-only after pt_bell_init */
+	int futex_flags;      /* FUTEX_PRIVATE_FLAG, or 0 when shared */
+	unsigned yield_every; /* spin rounds between sched_yield() calls */
+};
+
+/* spinners: threads and processes that may spin at once (for yielding). */
+void pt_bell_init(struct pt_bell *bell, enum ex_wait wait, unsigned spinners,
+		  bool shared);
+uint32_t pt_bell_read(struct pt_bell *bell);
+void pt_bell_ring(struct pt_bell *bell);
+/* Returns once the word differs from seen (or spuriously: re-check). */
+void pt_bell_wait(struct pt_bell *bell, uint32_t seen);
+
+/*
  * Executor descriptors, listed in registry.c's ex_all[].
  */
 extern const struct executor_ops ex_serial;

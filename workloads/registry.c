@@ -12,10 +12,10 @@
 #include "wl_kernels.h"
 
 const struct workload *const wl_all[] = {
-    &wl_cpu_hash,      &wl_cpu_float,	 &wl_mem_stream, &wl_io_sleep,
-    &wl_io_file,       &wl_fault,	 &wl_gil,	 &wl_lock_contention,
-    &wl_false_sharing, &wl_malloc_churn, &wl_cpu_skewed, &wl_fork_footprint,
-    &wl_io_net,	       &wl_page_touch,	 NULL,
+    &wl_cpu_hash,      &wl_cpu_float,	 &wl_mem_stream,  &wl_io_sleep,
+    &wl_io_file,       &wl_fault,	 &wl_gil,	  &wl_lock_contention,
+    &wl_false_sharing, &wl_malloc_churn, &wl_cpu_skewed,  &wl_fork_footprint,
+    &wl_io_net,	       &wl_page_touch,	 &wl_ipc_payload, NULL,
 };
 
 const struct workload *wl_find(const char *name)

@@ -25,6 +25,7 @@ extern const struct workload wl_cpu_skewed;
 extern const struct workload wl_fork_footprint;
 extern const struct workload wl_io_net;
 extern const struct workload wl_page_touch;
+extern const struct workload wl_ipc_payload;
 
 /* Exit status of a task of the fault workload in mode "exit". */
 #define WL_FAULT_EXIT_CODE 3

@@ -53,6 +53,37 @@ struct wl_param {
  */
 enum wl_expect { WL_EXPECT_SUM, WL_EXPECT_FAILURE };
 
+/*
+ * Optional hooks of a workload whose tasks take an input of bytes from the
+ * parent and give back an output of bytes (ipc-payload). The kernel still
+ * knows nothing about parallelism: run() works on buffers wherever they
+ * are, and the driver's transport (runners/transport.h) decides whether a
+ * worker gets the parent's pointers (threads) or copies moved over shared
+ * memory or pipes (processes). The driver, outside the timed region, calls
+ * prepare() before every job and check() on every task after it. The
+ * checksums then also depend on the last prepare()'s seed.
+ */
+struct wl_payload {
+	/* Bytes of every task's input, and of its output. */
+	size_t (*bytes)(void *state);
+	/*
+	 * Makes every task's input afresh from seed (so a forked worker cannot
+	 * have it already through copy-on-write), poisons every output (so a
+	 * result that never crossed fails check()), and updates what the
+	 * expected hook reports. seed 0 is what setup made.
+	 */
+	void (*prepare)(void *state, uint64_t seed);
+	/* Task i's buffers in the parent's memory. */
+	const void *(*input)(void *state, uint64_t index);
+	void *(*output)(void *state, uint64_t index);
+	/* The kernel on (in, out); returns task i's checksum. */
+	uint64_t (*run)(void *state, uint64_t index, unsigned worker,
+			const void *in, void *out);
+	/* Whether task i's output in the parent is right: 0, or -EIO with a
+	 * one-line reason. */
+	int (*check)(void *state, uint64_t index, char *err, size_t errlen);
+};
+
 struct workload {
 	const char *name;    /* lower-case, dash-separated, unique */
 	const char *summary; /* one line for --list */
@@ -89,6 +120,9 @@ struct workload {
 	enum wl_expect (*expected)(void *state, uint64_t index, uint64_t *sum);
 
 	void (*teardown)(void *state); /* may be NULL */
+
+	/* NULL, or the payload hooks (then expected is required too). */
+	const struct wl_payload *payload;
 
 	/* NULL when usable; otherwise why this build cannot run it. */
 	const char *unavailable;

@@ -69,6 +69,12 @@ unknown parameter|--workload=cpu-hash --param sleep=1ms
 --chunk|--chunk=-1
 --wait|--wait=forever
 --pin|--pin=everywhere
+--transport|--transport=carrier-pigeon
+--transport|--transport=shm,shm
+--transport|--transport=
+--transport|--workload=cpu-hash --transport=pipe
+--transport|--workload=ipc-payload --executor=thread-pool --transport=pipe
+--param|--workload=ipc-payload --param size=2GiB
 --timeout|--timeout=0
 --timeout|--timeout=-5
 --timeout|--timeout=soon
