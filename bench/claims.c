@@ -943,7 +943,7 @@ int claims_main(int argc, char **argv)
 	pt_results_add_context(argc, argv);
 	pt_env_read(&env, true);
 	pt_env_add_context(&env);
-	pt_env_warn(&env, 32);
+	pt_env_warn(&env, s.cpus); /* oversubscribing is on purpose */
 	s.doc = pt_results_new();
 	list = json_array();
 	if (!s.doc || !list) {

@@ -33,6 +33,9 @@ check "claims ids are 1..12 in order" \
   jq -e '[.claims[].id] == [range(1; 13)]' "$out"
 check "report reads the claims results" \
   "$BENCH" report "$out" --out="$WORK/report"
+check "report has a Claims section with 12 rows" \
+  [ "$(sed -n '/^## Claims/,/^## /p' "$WORK/report/report.md" |
+    grep -c '^| [0-9]')" -eq 12 ]
 
 # Markdown and a subset.
 "$BENCH" claims --quick --only=3,10 --format=md >"$WORK/claims.md" 2>&1
