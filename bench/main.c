@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "claims.h"
 #include "cli.h"
 #include "gate.h"
 #include "gbw.h"
@@ -319,6 +320,8 @@ int main(int argc, char **argv)
 		return info_main(argc - 1, argv + 1);
 	if (argc > 1 && !strcmp(argv[1], "compare"))
 		return gate_main(argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "claims"))
+		return claims_main(argc - 1, argv + 1);
 	if (argc > 1 && !strcmp(argv[1], "ab"))
 		return gate_ab_main(argc - 1, argv + 1);
 	if (argc > 1 && !strcmp(argv[1], "overhead"))

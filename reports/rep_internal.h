@@ -98,6 +98,7 @@ struct rep_file {
 	size_t ngroups;
 	size_t nerrors;
 	size_t nskipped;      /* entries whose names are not procthread's */
+	json_t *claims;	      /* bench claims' "claims" array, or NULL */
 	char **counter_names; /* counters seen, beyond the known ones */
 	size_t ncounter_names;
 };

@@ -460,6 +460,8 @@ int rep_load_json(json_t *root, struct rep_file *file, char *reason,
 		return -EINVAL;
 	}
 	file->context = json_incref(context);
+	if (json_is_array(json_object_get(root, "claims")))
+		file->claims = json_incref(json_object_get(root, "claims"));
 	file->online_cpus = rep_context_cpus(context);
 	for (int pass = 0; pass < 2; pass++) {
 		size_t i;
@@ -676,5 +678,6 @@ void rep_file_free(struct rep_file *file)
 	free(file->path);
 	free(file->label);
 	json_decref(file->context);
+	json_decref(file->claims);
 	memset(file, 0, sizeof(*file));
 }

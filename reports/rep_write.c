@@ -803,6 +803,62 @@ static void rep_doc_errors(struct rep_doc *d, const struct rep_report *r)
 	rep_doc_table_end(d);
 }
 
+/* A string field of a claims row, "" when absent or not a string. */
+static const char *rep_claim_field(json_t *row, const char *key)
+{
+	const char *s = json_string_value(json_object_get(row, key));
+
+	return s ? s : "";
+}
+
+/* The table `bench claims --out` stores: claim, figures, verdict, rule. */
+static void rep_doc_claims(struct rep_doc *d, const struct rep_report *r)
+{
+	static const char *const h[] = {"#",	   "claim", "figures",
+					"verdict", "rule",  NULL};
+
+	for (size_t fi = 0; fi < r->nfiles; fi++) {
+		json_t *claims = r->files[fi].claims, *row;
+		size_t i;
+
+		if (!claims || !json_array_size(claims))
+			continue;
+		rep_doc_heading(d, 2, "Claims", "claims");
+		rep_doc_para(d,
+			     "From %s: each textbook claim decided by its rule "
+			     "from the figures measured in that run (bench "
+			     "claims).",
+			     r->files[fi].path);
+		rep_doc_table(d, h);
+		json_array_foreach(claims, i, row)
+		{
+			char id[16], verdict[400];
+			const char *v = rep_claim_field(row, "verdict");
+			const char *cells[5];
+
+			snprintf(id, sizeof(id), "%lld",
+				 (long long)json_integer_value(
+				     json_object_get(row, "id")));
+			if (!strcmp(v, "holds only when"))
+				snprintf(verdict, sizeof(verdict), "%s %s", v,
+					 rep_claim_field(row, "condition"));
+			else
+				snprintf(verdict, sizeof(verdict), "%s", v);
+			cells[0] = id;
+			cells[1] = rep_claim_field(row, "claim");
+			cells[2] = rep_claim_field(row, "figures");
+			cells[3] = verdict;
+			cells[4] = rep_claim_field(row, "rule");
+			rep_doc_row(d,
+				    !strcmp(v, "holds")	    ? "good"
+				    : !strcmp(v, "no data") ? "bad"
+							    : NULL,
+				    cells);
+		}
+		rep_doc_table_end(d);
+	}
+}
+
 static int rep_doc_compare(struct rep_doc *d, const struct rep_report *r)
 {
 	static const char *const h[] = {
@@ -891,6 +947,13 @@ static void rep_doc_toc(struct rep_doc *d, const struct rep_report *r)
 	size_t nerrors = 0;
 	fputs("<nav><a href=\"#summary\">Summary</a>", d->f);
 	for (size_t fi = 0; fi < r->nfiles; fi++) {
+		if (r->files[fi].claims &&
+		    json_array_size(r->files[fi].claims)) {
+			fputs(" | <a href=\"#claims\">Claims</a>", d->f);
+			break;
+		}
+	}
+	for (size_t fi = 0; fi < r->nfiles; fi++) {
 		nerrors += r->files[fi].nerrors;
 		for (size_t gi = 0; gi < r->files[fi].ngroups; gi++) {
 			const struct rep_group *g = &r->files[fi].groups[gi];
@@ -950,6 +1013,7 @@ static int rep_write_doc(const struct rep_report *r, bool html)
 	if (html)
 		rep_doc_toc(&d, r);
 	rep_doc_summary(&d, r);
+	rep_doc_claims(&d, r);
 	for (size_t fi = 0; fi < r->nfiles; fi++)
 		for (size_t gi = 0; gi < r->files[fi].ngroups; gi++)
 			rep_doc_group(&d, r, &r->files[fi],
