@@ -915,8 +915,8 @@ int claims_main(int argc, char **argv)
 	pt_supervise_init();
 	cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	s.cpus = cpus > 0 ? (unsigned)cpus : 1;
-	s.min_time = s.quick ? "0.02" : "0.2";
-	s.repetitions = s.quick ? "1" : "5";
+	s.min_time = s.quick ? "0.05" : "0.3";
+	s.repetitions = s.quick ? "3" : "9";
 	snprintf(min_time, sizeof(min_time), "--benchmark_min_time=%s",
 		 s.min_time);
 	snprintf(reps, sizeof(reps), "--benchmark_repetitions=%s",

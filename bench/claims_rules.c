@@ -142,7 +142,7 @@ void cl_decide_scaling(const struct cl_scaling *f, struct cl_decision *d)
 void cl_decide_gil(const struct cl_gil *f, struct cl_decision *d)
 {
 	unsigned ideal = min_u(f->workers, f->cpus);
-	double thread_full, process_full, thread_half, process_half, amdahl;
+	double thread_full, process_full, thread_half, process_half, cap;
 
 	reset(d);
 	PUT(rule,
@@ -164,12 +164,16 @@ void cl_decide_gil(const struct cl_gil *f, struct cl_decision *d)
 	process_half = cl_have(f->serial_half_s) && cl_have(f->process_half_s)
 			   ? f->serial_half_s / f->process_half_s
 			   : NAN;
-	/* Amdahl: the locked half is serial, the rest parallel. */
-	amdahl = 1 / (0.5 + 0.5 / ideal);
+	/* A lock held for half of all work lets at most two workers' worth
+	 * run (one holds it, the others compute outside it): the speedup is
+	 * at most min(1 / hold, CPUs). (Not Amdahl's 1 / (h + (1 - h) / P):
+	 * the unlocked work of one thread overlaps the locked work of
+	 * another.) */
+	cap = fmin(1 / 0.5, ideal);
 	PUT(figures,
 	    "hold=1: threads x%.2f, processes x%.2f; hold=0.5: threads x%.2f "
-	    "(Amdahl limit x%.2f), processes x%.2f; W=%u, %u CPUs",
-	    thread_full, process_full, thread_half, amdahl, process_half,
+	    "(the lock caps it at x%.2f), processes x%.2f; W=%u, %u CPUs",
+	    thread_full, process_full, thread_half, cap, process_half,
 	    f->workers, f->cpus);
 	if (thread_full >= SCALING_NONE ||
 	    process_full < SCALING_GOOD * ideal) {
@@ -178,8 +182,8 @@ void cl_decide_gil(const struct cl_gil *f, struct cl_decision *d)
 		d->verdict = CL_HOLDS_ONLY_WHEN;
 		PUT(condition,
 		    "the lock is held for the whole task: at hold = 0.5 "
-		    "threads reach x%.2f of Amdahl's x%.2f",
-		    thread_half, amdahl);
+		    "threads reach x%.2f (the lock's cap: x%.2f)",
+		    thread_half, cap);
 	} else {
 		d->verdict = CL_HOLDS;
 	}
