@@ -24,8 +24,8 @@
 #include <errno.h>
 #include <math.h>
 #include <signal.h>
-#include <stdatomic.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -746,7 +746,11 @@ static json_t *row_json(const struct cl_row *r)
 
 static void verdict_text(const struct cl_row *r, char *buf, size_t len)
 {
-	if (r->d.verdict == CL_HOLDS_ONLY_WHEN)
+	/* "in part: ..." conditions read as "holds only in part: ...". */
+	if (r->d.verdict == CL_HOLDS_ONLY_WHEN &&
+	    !strncmp(r->d.condition, "in part", 7))
+		snprintf(buf, len, "holds only %s", r->d.condition);
+	else if (r->d.verdict == CL_HOLDS_ONLY_WHEN)
 		snprintf(buf, len, "holds only when %s", r->d.condition);
 	else
 		snprintf(buf, len, "%s", cl_verdict_name(r->d.verdict));

@@ -839,7 +839,13 @@ static void rep_doc_claims(struct rep_doc *d, const struct rep_report *r)
 			snprintf(id, sizeof(id), "%lld",
 				 (long long)json_integer_value(
 				     json_object_get(row, "id")));
-			if (!strcmp(v, "holds only when"))
+			if (!strcmp(v, "holds only when") &&
+			    !strncmp(rep_claim_field(row, "condition"),
+				     "in part", 7))
+				snprintf(verdict, sizeof(verdict),
+					 "holds only %s",
+					 rep_claim_field(row, "condition"));
+			else if (!strcmp(v, "holds only when"))
 				snprintf(verdict, sizeof(verdict), "%s %s", v,
 					 rep_claim_field(row, "condition"));
 			else
