@@ -968,12 +968,6 @@ int claims_main(int argc, char **argv)
 		r->entries = json_array();
 		claims[c].run(&s, r);
 	}
-	if (s.interrupted) {
-		fprintf(stderr, "bench: claims: interrupted by %s\n",
-			s.interrupted == SIGINT ? "SIGINT" : "SIGTERM");
-		status = 128 + s.interrupted;
-		goto out;
-	}
 	/* Rows in claim order, whatever order they ran in. */
 	for (unsigned i = 1; i < n; i++)
 		for (unsigned j = i; j > 0 && rows[j - 1].id > rows[j].id;
@@ -989,6 +983,22 @@ int claims_main(int argc, char **argv)
 	json_object_set_new(json_object_get(s.doc, "context"),
 			    "procthread_claims_mode",
 			    json_string(s.quick ? "quick" : "full"));
+	/* Interrupted: what was measured is kept (marked incomplete), the
+	 * claim cut short says no data; nothing is printed. */
+	if (s.interrupted) {
+		const char *why = s.interrupted == SIGINT
+				      ? "interrupted by SIGINT"
+				      : "interrupted by SIGTERM";
+
+		fprintf(stderr, "bench: claims: %s\n", why);
+		status = 128 + s.interrupted;
+		pt_results_mark_incomplete(s.doc, why);
+		if (out_path && pt_outfile_commit(&out, s.doc))
+			fprintf(stderr,
+				"bench: claims: --out %s: not written\n",
+				out_path);
+		goto out;
+	}
 	if (s.format == GB_FORMAT_CONSOLE)
 		print_console(rows, n, &s);
 	else if (s.format == GB_FORMAT_CSV)

@@ -759,6 +759,8 @@ void pt_print_usage(void)
 	    "       bench info [--format=json]\n"
 	    "       bench overhead [--quick] [--format=console|json] [--out "
 	    "FILE]\n"
+	    "       bench claims [--quick] [--only=LIST] "
+	    "[--format=console|md|json] [--out=FILE]\n"
 	    "Measure workloads under process and thread executors, through "
 	    "Google Benchmark.\n"
 	    "\n"

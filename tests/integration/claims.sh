@@ -53,6 +53,18 @@ done
 "$BENCH" claims --only=3 --out="$WORK/missing/dir/c.json" >/dev/null \
   2>"$WORK/err"
 check "unwritable --out exits 2" [ $? -eq 2 ]
+# Ctrl-C mid-run: exit 130, what was measured kept and marked incomplete.
+"$BENCH" claims --quick --out="$WORK/int.json" >/dev/null 2>"$WORK/int.err" &
+pid=$!
+sleep 3
+kill -INT "$pid"
+wait "$pid"
+check "SIGINT: exit 130" [ $? -eq 130 ]
+check "SIGINT: results kept, marked incomplete" jq -e '
+  (.context.procthread_incomplete | test("SIGINT")) and
+  (.benchmarks | length > 0) and (.claims | length > 0)' "$WORK/int.json"
+check "SIGINT: one line says so" \
+  [ "$(grep -c '^bench: claims: interrupted by SIGINT$' "$WORK/int.err")" -eq 1 ]
 check "no bench process left" no_bench_processes
 check "temp dir clean" tmp_is_clean
 finish
