@@ -274,13 +274,24 @@ void pt_counters_shutdown(void)
 		PAPI_shutdown();
 }
 
+/*
+ * PAPI's lookup of native event names (libpfm4 underneath) is not safe to
+ * run in several threads at once: with 16 threads making their sets
+ * together, one saw "Event does not exist" for an event the others counted.
+ * Making sets is rare (once per thread per job) and outside any timing.
+ */
+static pthread_mutex_t make_set_lock = PTHREAD_MUTEX_INITIALIZER;
+
 /* Creates and starts this thread's event set. */
 static int make_set(const struct pt_counter_list *list)
 {
-	int rc = PAPI_create_eventset(&me.set);
+	int rc;
 
+	pthread_mutex_lock(&make_set_lock);
+	rc = PAPI_create_eventset(&me.set);
 	for (unsigned i = 0; rc == PAPI_OK && i < list->n; i++)
 		rc = PAPI_add_named_event(me.set, list->names[i]);
+	pthread_mutex_unlock(&make_set_lock);
 	if (rc == PAPI_OK)
 		rc = PAPI_start(me.set);
 	if (rc != PAPI_OK && me.set != PAPI_NULL) {

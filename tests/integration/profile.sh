@@ -100,8 +100,11 @@ check "slices have durations and an instrumented job around them" jq -e '
 papi_args=()
 [ "$papi" != "built without PAPI" ] && papi_args=(--counters=default)
 "$BENCH" --executor=pool,thread-pool --workers=16 "${papi_args[@]}" --trace="$t" \
-  --min-time=0.01 --out="$WORK/done.json" >/dev/null 2>&1
+  --min-time=0.01 --out="$WORK/done.json" >/dev/null 2>"$WORK/done.err"
 check "done-means command exits 0" [ $? -eq 0 ]
+# 16 threads making their event sets at once: every one counts.
+check "done-means: every worker counted" \
+  [ "$(grep -c 'could not count' "$WORK/done.err")" -eq 0 ]
 figures='["cpu_user_s","cpu_sys_s","cpu_util","ctx_switches_vol","ctx_switches_invol",
   "faults_minor","faults_major","mem_peak_rss_bytes","mem_pss_bytes","create_s",
   "probe_wall_s","dispatch_s","dispatch_median_s","dispatch_p99_s","compute_s",
