@@ -90,7 +90,7 @@ out:
 	return ret;
 }
 
-/* Forks the child that runs task in slot; the child never returns. */
+/* Forks the child that runs task in slot (it never returns); its pid. */
 static pid_t process_per_task_child(void *ctx, unsigned slot, uint64_t task,
 				    char *err, size_t errlen)
 {
