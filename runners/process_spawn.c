@@ -12,10 +12,12 @@
  * The program's worker mode (bench/spawn_worker.c) rebuilds the job from
  * SPEC (ex_config.spawn_spec, copied at start), runs task i, writes the
  * 8-byte checksum to descriptor 3 and exits 0. When the child is reaped its
- * checksum is read from the pipe into job->results[i]; a child that dies, or
- * exits without a checksum, fails the job with -ECHILD. job->fn is never
- * called: nothing of the caller's address space reaches the child except
- * the text of SPEC.
+ * checksum is read from the pipe into job->results[i]. A child that dies,
+ * or runs past the task timeout, is a failed task for the failure policy
+ * (abort, continue, retry:N), exactly as under process-per-task, since both
+ * share the loop; one that exits 0 without a checksum fails the job with
+ * -ECHILD. job->fn is never called: nothing of the caller's address space
+ * reaches the child except the text of SPEC.
  *
  * Invariant: between map() calls no child exists and no pipe is open;
  * result_fds[s] >= 0 exactly while slot s holds an unreaped child.
@@ -69,14 +71,6 @@ static int process_spawn_start(const struct ex_config *config,
 		snprintf(err, errlen,
 			 "process-spawn needs at least one worker");
 		ret = -EINVAL;
-		goto out;
-	}
-	if (config->on_failure != EX_ON_FAILURE_ABORT ||
-	    config->task_timeout_ns) {
-		snprintf(err, errlen,
-			 "process-spawn: --on-task-failure and --task-timeout "
-			 "are not supported yet (a failed task fails the job)");
-		ret = -ENOTSUP;
 		goto out;
 	}
 	if (pt_pin_prepare(config->pin)) {
@@ -193,8 +187,12 @@ static pid_t process_spawn_child(void *ctx, unsigned slot, uint64_t task,
 			close(fds[0]);
 	}
 	if (ret != 0) {
+		char why[128];
+
+		/* -EAGAIN stays -EAGAIN: the driver exits 2 on a limit. */
+		pt_describe_spawn_error(ret, why, sizeof(why));
 		snprintf(err, errlen, "process-spawn: spawning task %llu: %s",
-			 (unsigned long long)task, strerror(-ret));
+			 (unsigned long long)task, why);
 		return ret;
 	}
 	ex->result_fds[slot] = fds[0];
@@ -241,18 +239,10 @@ static int process_spawn_map(struct executor *base, const struct ex_job *job)
 			 "pointer");
 		return -EINVAL;
 	}
-	/* Nothing is ever recorded: every failure fails the job (abort). */
-	if (job->failures) {
-		struct ex_failures *f = job->failures;
-
-		f->count = f->retried = 0;
-		f->detections = f->replacements = 0;
-		f->detect_s = f->replace_s = 0;
-	}
 	ex->results = job->results;
-	ret = pt_children_run(&ex->children, job->ntasks, process_spawn_child,
-			      process_spawn_collect, ex, base->error,
-			      sizeof(base->error));
+	ret = pt_children_run(&ex->children, &base->config, job,
+			      process_spawn_child, process_spawn_collect, ex,
+			      base->error, sizeof(base->error));
 	ex->results = NULL;
 	return ret;
 }

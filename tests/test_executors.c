@@ -786,9 +786,9 @@ static void test_schedule_and_wait_names(void **state)
 /*
  * process-spawn: its children are this test program, exec'd afresh in the
  * worker mode that main() hands to spawn_worker(). The spec is the test's
- * own: "ok" (task i returns checksum_of(i)), "fail:T:abort|kill|exit3"
- * (task T dies that way), "silent:T" (task T exits 0 without a checksum),
- * "pin" (the checksum says where the task ran).
+ * own: "ok" (task i returns checksum_of(i)), "fail:T:abort|kill|exit3|hang"
+ * (task T dies that way, or never ends), "silent:T" (task T exits 0 without
+ * a checksum), "pin" (the checksum says where the task ran).
  */
 static uint64_t pin_report(unsigned worker)
 {
@@ -817,6 +817,9 @@ static int spawn_worker(int argc, char **argv)
 			abort();
 		if (!strcmp(how, "kill"))
 			raise(SIGKILL);
+		/* Until the task timeout's SIGKILL (or the parent's death). */
+		while (!strcmp(how, "hang"))
+			pause();
 		return 3;
 	}
 	if (sscanf(req.spec, "silent:%llu", &failing) == 1 &&
@@ -925,6 +928,118 @@ static void test_process_spawn_reports_crashes(void **state)
 	check_spawn_failure(2, "silent:5", "without sending its checksum");
 }
 
+/*
+ * Under continue, retry:N and a task timeout a failed spawned task is
+ * recorded, not fatal: map() returns 0, job->failures lists exactly task 5
+ * with why and its attempts, every other task holds its checksum. A
+ * child that exits 0 without its checksum still fails the job: that is a
+ * broken protocol, not a task fault.
+ */
+static void check_spawn_tolerated(unsigned workers, const char *spec,
+				  enum ex_on_failure policy, unsigned retries,
+				  uint64_t task_timeout_ns)
+{
+	static uint64_t results[MAX_TASKS];
+	struct ex_failure list[4];
+	struct ex_failures failures = {.list = list, .capacity = 4};
+	struct ex_job job = {.fn = counting_task,
+			     .arg = shared,
+			     .ntasks = 12,
+			     .results = results,
+			     .failures = &failures};
+	struct ex_config config = {.workers = workers,
+				   .max_tasks = MAX_TASKS,
+				   .on_failure = policy,
+				   .retries = retries,
+				   .task_timeout_ns = task_timeout_ns,
+				   .spawn_spec = spec};
+	struct executor *ex = start_or_fail(ex_find("process-spawn"), &config);
+
+	/* Twice: the record is reset by every map(). */
+	for (int round = 0; round < 2; round++) {
+		for (size_t i = 0; i < MAX_TASKS; i++)
+			results[i] = UINT64_MAX;
+		if (ex->ops->map(ex, &job) != 0)
+			fail_msg("process-spawn %s: %s", spec, ex_error(ex));
+		assert_int_equal(failures.count, 1);
+		assert_int_equal(list[0].task, 5);
+		assert_true(list[0].worker < workers);
+		assert_true(list[0].pid > 0);
+		assert_int_equal(list[0].attempts, 1 + retries);
+		assert_int_equal(failures.retried, retries);
+		assert_int_equal(failures.detections, 1 + retries);
+		assert_true(failures.detect_s >= 0);
+		assert_int_equal(failures.replacements, 0);
+		assert_int_equal(list[0].timed_out, task_timeout_ns != 0);
+		if (task_timeout_ns)
+			assert_true(WIFSIGNALED(list[0].status) &&
+				    WTERMSIG(list[0].status) == SIGKILL);
+		else
+			assert_true(WIFSIGNALED(list[0].status) &&
+				    WTERMSIG(list[0].status) == SIGABRT);
+		for (uint64_t i = 0; i < job.ntasks; i++)
+			if (i != 5)
+				assert_int_equal(results[i], checksum_of(i));
+		assert_no_child_left();
+	}
+	ex->ops->stop(ex);
+}
+
+static void test_process_spawn_failure_policies(void **state)
+{
+	static uint64_t results[MAX_TASKS];
+	struct ex_failure list[1];
+	struct ex_failures failures = {.list = list, .capacity = 1};
+	struct ex_job job = {.fn = counting_task,
+			     .arg = shared,
+			     .ntasks = 12,
+			     .results = results,
+			     .failures = &failures};
+	struct ex_config config = {.workers = 2,
+				   .max_tasks = MAX_TASKS,
+				   .on_failure = EX_ON_FAILURE_CONTINUE,
+				   .spawn_spec = "silent:5"};
+	struct executor *ex;
+
+	(void)state;
+	check_spawn_tolerated(2, "fail:5:abort", EX_ON_FAILURE_CONTINUE, 0, 0);
+	check_spawn_tolerated(1, "fail:5:abort", EX_ON_FAILURE_RETRY, 2, 0);
+	check_spawn_tolerated(3, "fail:5:abort", EX_ON_FAILURE_RETRY, 1, 0);
+	/* 0.1 s: only the hanging task reaches it. */
+	check_spawn_tolerated(2, "fail:5:hang", EX_ON_FAILURE_CONTINUE, 0,
+			      100000000u);
+	check_spawn_tolerated(2, "fail:5:hang", EX_ON_FAILURE_RETRY, 1,
+			      100000000u);
+	ex = start_or_fail(ex_find("process-spawn"), &config);
+	assert_int_equal(ex->ops->map(ex, &job), -ECHILD);
+	assert_non_null(strstr(ex_error(ex), "without sending its checksum"));
+	assert_no_child_left();
+	ex->ops->stop(ex);
+}
+
+/* Under abort a hung spawned task fails the job once the timeout kills it. */
+static void test_process_spawn_task_timeout_aborts(void **state)
+{
+	static uint64_t results[MAX_TASKS];
+	struct ex_job job = {.fn = counting_task,
+			     .arg = shared,
+			     .ntasks = 12,
+			     .results = results};
+	struct ex_config config = {.workers = 2,
+				   .max_tasks = MAX_TASKS,
+				   .task_timeout_ns = 100000000u,
+				   .spawn_spec = "fail:5:hang"};
+	struct executor *ex = start_or_fail(ex_find("process-spawn"), &config);
+
+	(void)state;
+	assert_int_equal(ex->ops->map(ex, &job), -ECHILD);
+	if (!strstr(ex_error(ex), "task 5: worker ") ||
+	    !strstr(ex_error(ex), "timed out after 0.1 s"))
+		fail_msg("unexpected error \"%s\"", ex_error(ex));
+	assert_no_child_left();
+	ex->ops->stop(ex);
+}
+
 /* --pin reaches spawned children too: each bound to its worker's CPU. */
 static void test_process_spawn_pins(void **state)
 {
@@ -989,6 +1104,8 @@ int main(int argc, char **argv)
 	    cmocka_unit_test(test_process_spawn_runs_the_spec),
 	    cmocka_unit_test(test_process_spawn_needs_a_spec),
 	    cmocka_unit_test(test_process_spawn_reports_crashes),
+	    cmocka_unit_test(test_process_spawn_failure_policies),
+	    cmocka_unit_test(test_process_spawn_task_timeout_aborts),
 	    cmocka_unit_test(test_process_spawn_pins),
 	};
 	/* Every executor that runs job->fn (not process-spawn). */

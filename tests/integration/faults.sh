@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Worker faults and resource limits, from the outside: --on-task-failure
-# (continue, retry:N, abort) and --task-timeout on the process executors,
+# (continue, retry:N, abort) and --task-timeout on the process executors
+# (process-spawn included: its spawned tasks follow the same policies),
 # with the fault workload's designed failures recorded exactly and every
 # other task verified by the driver; a pool worker SIGKILLed from outside;
 # thread executors recorded as crashed while other configurations are kept;
@@ -15,13 +16,13 @@ one_line() { [ "$(grep -c '^bench: ' "$1")" -eq 1 ]; }
 # --- continue: the job finishes; exactly the designed task is recorded.
 for mode in segv abort exit; do
   r=$WORK/continue-$mode.json
-  "$BENCH" --workload=fault --executor=pool,process-per-task --workers=2 "${quick[@]}" \
+  "$BENCH" --workload=fault --executor=pool,process-per-task,process-spawn --workers=2 "${quick[@]}" \
     --param at=7 --param mode=$mode --param work=1000 --on-task-failure=continue \
     --out="$r" >/dev/null 2>&1
   check "continue, mode=$mode: exit 0" [ $? -eq 0 ]
   case $mode in segv) why="killed by SIGSEGV" ;; abort) why="killed by SIGABRT" ;;
     exit) why="exited with status 3" ;; esac
-  for ex in process-pool process-per-task; do
+  for ex in process-pool process-per-task process-spawn; do
     n=fault/$ex/
     check "continue, $mode, $ex: not an error" [ "$(field "$r" $n .error_occurred)" = null ]
     check "continue, $mode, $ex: jobs ran" [ "$(field "$r" $n .iterations)" -gt 0 ]
@@ -54,7 +55,7 @@ done
 
 # --- retry:N runs the task N more times, then records it.
 r=$WORK/retry.json
-"$BENCH" --workload=fault --executor=pool,process-per-task --workers=2 "${quick[@]}" \
+"$BENCH" --workload=fault --executor=pool,process-per-task,process-spawn --workers=2 "${quick[@]}" \
   --param at=3 --param work=1000 --on-task-failure=retry:2 --out="$r" >/dev/null 2>&1
 check "retry:2: exit 0" [ $? -eq 0 ]
 check "retry:2: two retries and one failure per job" \
@@ -64,7 +65,7 @@ check "retry:2: the label counts three attempts" \
 
 # --- abort (the default) still fails the configuration, naming the task.
 r=$WORK/abort.json
-"$BENCH" --workload=fault --executor=pool,process-per-task --workers=2 "${quick[@]}" \
+"$BENCH" --workload=fault --executor=pool,process-per-task,process-spawn --workers=2 "${quick[@]}" \
   --param at=3 --on-task-failure=abort --out="$r" >/dev/null 2>&1
 check "abort: exit 1" [ $? -eq 1 ]
 check "abort: both configurations are errors naming task 3" \
@@ -72,7 +73,7 @@ check "abort: both configurations are errors naming task 3" \
 
 # --- --task-timeout: a hung task is killed; the job goes on (or aborts).
 r=$WORK/timeout.json
-"$BENCH" --workload=fault --executor=pool,process-per-task --workers=2 "${quick[@]}" \
+"$BENCH" --workload=fault --executor=pool,process-per-task,process-spawn --workers=2 "${quick[@]}" \
   --param at=5 --param mode=hang --param work=1000 --task-timeout=100ms \
   --on-task-failure=continue --timeout=60 --out="$r" >/dev/null 2>&1
 check "timeout, continue: exit 0" [ $? -eq 0 ]
@@ -81,7 +82,7 @@ check "timeout, continue: the hung task is recorded as timed out" \
 check "timeout: the name carries the task timeout" \
   jq -e 'all(.benchmarks[]; .name | test("task-timeout:0.1s"))' "$r"
 r=$WORK/timeout-abort.json
-"$BENCH" --workload=fault --executor=pool,process-per-task --workers=2 "${quick[@]}" \
+"$BENCH" --workload=fault --executor=pool,process-per-task,process-spawn --workers=2 "${quick[@]}" \
   --param at=5 --param mode=hang --task-timeout=100ms --timeout=60 --out="$r" >/dev/null 2>&1
 check "timeout, abort: exit 1" [ $? -eq 1 ]
 check "timeout, abort: errors say the task timed out" \
@@ -158,7 +159,7 @@ if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null && command -v prlimit >
   id nobody >/dev/null 2>&1; then
   chmod 755 "$WORK" # nobody runs from here
   before=$(pgrep -u nobody | wc -l)
-  for ex in pool thread-pool process-per-task thread-per-task; do
+  for ex in pool thread-pool process-per-task thread-per-task process-spawn; do
     (cd "$WORK" && setpriv --reuid=nobody --regid="$(id -g nobody)" --clear-groups \
       prlimit --nproc=$((before + 40)) "$BENCH" --workload=io-sleep --executor=$ex --workers=100 \
       --tasks=200 --param sleep=20ms --min-time=0.01) >/dev/null 2>"$WORK/nproc.err"
