@@ -496,6 +496,8 @@ static void bench_config(gb_state *st, void *arg)
 		gb_skip_with_error(st, msg);
 		return;
 	}
+	/* process-spawn hands each child its slot's channel. */
+	x->exc.spawn_channels = pt_transport_spawn_channels(tr);
 	usage_now(&before);
 	begin = t = pt_now();
 	rc = c->ex->start(&x->exc, &ex, msg, sizeof(msg));

@@ -12,6 +12,13 @@
  * "noop/tasks=N" is the empty job bench overhead measures: no workload,
  * the checksum of task i is i.
  *
+ * A payload workload (ipc-payload) takes its input from the parent: the
+ * worker is handed its slot's transport channel (the CHANNEL argument),
+ * attaches to it and runs the task through the transport's worker-side
+ * code, as a forked worker would. Its own setup is then for one task only:
+ * the kernel uses the workload's parameters, never its own inputs, which
+ * the parent redraws for every job anyway.
+ *
  * Invariant: the worker mode never prints on success and never reaches the
  * rest of bench; every failure is one line on standard error and a
  * non-zero exit (2 for a malformed argv or spec).
@@ -25,6 +32,7 @@
 #include <string.h>
 
 #include "executor.h"
+#include "transport.h"
 
 #define SPEC_NOOP "noop"
 
@@ -112,6 +120,31 @@ static int parse_spec(char *spec, struct spawn_job *job, char *err,
 	return 0;
 }
 
+/* The task, directly or (payload workloads) through its channel. */
+static int run_task(const struct spawn_job *job,
+		    const struct ex_spawn_request *req, void *state,
+		    uint64_t *checksum, char *err, size_t errlen)
+{
+	const struct wl_payload *p = job->wl->payload;
+	struct pt_transport *t = NULL;
+	struct pt_payload moved;
+	int rc;
+
+	if (!p) {
+		*checksum = job->wl->run_task(state, req->task, req->worker);
+		return 0;
+	}
+	moved = (struct pt_payload){
+	    .arg = state, .bytes = p->bytes(state), .run = p->run};
+	rc = pt_transport_attach(req->channel, req->worker, &moved, &t, err,
+				 errlen);
+	if (rc)
+		return rc;
+	*checksum = pt_transport_task(t, req->task, req->worker);
+	pt_transport_destroy(t);
+	return 0;
+}
+
 int pt_spawn_worker_main(int argc, char **argv)
 {
 	struct ex_spawn_request req;
@@ -130,6 +163,17 @@ int pt_spawn_worker_main(int argc, char **argv)
 	}
 	if (parse_spec(spec, &job, err, sizeof(err)))
 		goto out;
+	/* A payload job needs its channel; no other job has one. */
+	if (job.wl && !job.wl->payload != !req.channel) {
+		snprintf(err, sizeof(err), "%s: %s", job.wl->name,
+			 req.channel ? "takes no CHANNEL argument"
+				     : "needs its CHANNEL argument");
+		goto out;
+	}
+	if (!job.wl && req.channel) {
+		snprintf(err, sizeof(err), "the noop job takes no CHANNEL");
+		goto out;
+	}
 	if (req.task >= job.ntasks) {
 		snprintf(err, sizeof(err),
 			 "task %" PRIu64 " is not a task of a job of %" PRIu64,
@@ -147,7 +191,8 @@ int pt_spawn_worker_main(int argc, char **argv)
 		checksum = req.task;
 	} else {
 		err[0] = '\0';
-		rc = wl_setup(job.wl, job.params, job.ntasks, &state, err,
+		rc = wl_setup(job.wl, job.params,
+			      job.wl->payload ? 1 : job.ntasks, &state, err,
 			      sizeof(err));
 		if (rc) {
 			if (!err[0])
@@ -155,9 +200,15 @@ int pt_spawn_worker_main(int argc, char **argv)
 					 strerror(-rc));
 			goto out;
 		}
-		checksum = job.wl->run_task(state, req.task, req.worker);
+		rc = run_task(&job, &req, state, &checksum, err, sizeof(err));
 		if (job.wl->teardown)
 			job.wl->teardown(state);
+		if (rc) {
+			/* A CHANNEL that does not describe this job is a
+			 * malformed argv. */
+			status = rc == -EINVAL ? 2 : 1;
+			goto out;
+		}
 	}
 	rc = ex_spawn_reply(&req, checksum);
 	if (rc) {

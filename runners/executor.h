@@ -86,7 +86,30 @@ struct ex_config {
 	 * checksum is their index (bench overhead).
 	 */
 	const char *spawn_spec;
+	/*
+	 * process-spawn only (NULL elsewhere): descriptors every child is
+	 * handed besides its result pipe (the payload transport's channels,
+	 * transport.h). Read at start().
+	 */
+	const struct ex_spawn_channels *spawn_channels;
 };
+
+/*
+ * The child of slot s gets fds[s * per_slot + k] of the caller as its
+ * descriptor EX_SPAWN_CHANNEL_FD + k (k < per_slot), and attach, unchanged,
+ * as the CHANNEL argument of its argv (see EX_SPAWN_WORKER_FLAG). The
+ * executor duplicates the descriptors at start(): the caller may close its
+ * own after start() returns.
+ */
+struct ex_spawn_channels {
+	const char *attach; /* no spaces; at most EX_SPAWN_MAX_ATTACH bytes */
+	unsigned per_slot;  /* 1..EX_SPAWN_MAX_CHANNEL_FDS */
+	const int *fds;	    /* workers x per_slot descriptors */
+};
+
+#define EX_SPAWN_CHANNEL_FD	 4
+#define EX_SPAWN_MAX_CHANNEL_FDS 2
+#define EX_SPAWN_MAX_ATTACH	 128
 
 /* One task that failed for good (after every retry). */
 struct ex_failure {
@@ -179,10 +202,13 @@ void ex_failure_describe(const struct ex_failure *failure,
 /*
  * The hidden worker mode of a program that uses process-spawn. A child is
  * started as
- *   PROGRAM --procthread-spawn-worker SPEC TASK WORKER FD CPU PARENT
+ *   PROGRAM --procthread-spawn-worker SPEC TASK WORKER FD CPU PARENT [CHANNEL]
  * and must run task TASK of the job SPEC as worker WORKER, write its 64-bit
  * checksum (8 bytes, host order) to descriptor FD, print nothing, and exit 0.
  * CPU is the CPU to pin to, or -1; PARENT the pid of the spawning process.
+ * CHANNEL is present exactly when ex_config.spawn_channels was given: its
+ * attach text, with the slot's descriptors open from EX_SPAWN_CHANNEL_FD on
+ * (the payload transport: pt_transport_attach() in transport.h).
  * The program checks argv[1] against the flag first thing in main().
  */
 #define EX_SPAWN_WORKER_FLAG "--procthread-spawn-worker"
@@ -194,6 +220,7 @@ struct ex_spawn_request {
 	int result_fd;
 	int cpu;
 	int parent;
+	const char *channel; /* CHANNEL, or NULL */
 };
 
 /*

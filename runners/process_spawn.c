@@ -17,10 +17,15 @@
  * (abort, continue, retry:N), exactly as under process-per-task, since both
  * share the loop; one that exits 0 without a checksum fails the job with
  * -ECHILD. job->fn is never called: nothing of the caller's address space
- * reaches the child except the text of SPEC.
+ * reaches the child except the text of SPEC and, given
+ * ex_config.spawn_channels (the payload transport's), slot s's channel
+ * descriptors, dup2'd to 4, 5, ... by the same file actions, and their
+ * attach text as a last argument.
  *
- * Invariant: between map() calls no child exists and no pipe is open;
- * result_fds[s] >= 0 exactly while slot s holds an unreaped child.
+ * Invariant: between map() calls no child exists and no result pipe is
+ * open; result_fds[s] >= 0 exactly while slot s holds an unreaped child.
+ * Every descriptor the file actions dup2 is >= SPAWN_FIRST_FREE_FD, so no
+ * action overwrites the source of a later one.
  */
 #include "children.h"
 #include "core.h"
@@ -40,6 +45,10 @@
 /* The child's end of its result pipe. */
 #define SPAWN_RESULT_FD 3
 
+/* Descriptors the parent hands over are first moved at least this high, so
+ * that no dup2 of the file actions overwrites another's source. */
+#define SPAWN_FIRST_FREE_FD (EX_SPAWN_CHANNEL_FD + EX_SPAWN_MAX_CHANNEL_FDS)
+
 extern char **environ;
 
 struct process_spawn {
@@ -49,14 +58,68 @@ struct process_spawn {
 	struct pt_children children;
 	int *result_fds;   /* per slot: read end of the child's pipe, or -1 */
 	uint64_t *results; /* job->results during map() */
+	/* spawn_channels, our copies: per_slot descriptors per slot, all
+	 * O_CLOEXEC and >= SPAWN_FIRST_FREE_FD; none when per_slot is 0. */
+	char *attach;
+	unsigned per_slot;
+	int *channel_fds;
 };
 
 static void process_spawn_destroy(struct process_spawn *ex)
 {
+	for (size_t i = 0;
+	     ex->channel_fds && i < (size_t)ex->per_slot * ex->children.slots;
+	     i++)
+		if (ex->channel_fds[i] >= 0)
+			close(ex->channel_fds[i]);
+	free(ex->channel_fds);
+	free(ex->attach);
 	pt_children_free(&ex->children);
 	free(ex->result_fds);
 	free(ex->spec);
 	free(ex);
+}
+
+/* Copies config->spawn_channels into ex, descriptors moved out of the way. */
+static int process_spawn_take_channels(struct process_spawn *ex,
+				       const struct ex_config *config,
+				       unsigned workers, char *err,
+				       size_t errlen)
+{
+	const struct ex_spawn_channels *ch = config->spawn_channels;
+	size_t count;
+
+	if (!ch)
+		return 0;
+	if (!ch->attach || strlen(ch->attach) > EX_SPAWN_MAX_ATTACH ||
+	    strchr(ch->attach, ' ') || ch->per_slot == 0 ||
+	    ch->per_slot > EX_SPAWN_MAX_CHANNEL_FDS || !ch->fds) {
+		snprintf(err, errlen, "process-spawn: malformed channels");
+		return -EINVAL;
+	}
+	count = (size_t)ch->per_slot * workers;
+	ex->attach = strdup(ch->attach);
+	ex->channel_fds = malloc(count * sizeof(*ex->channel_fds));
+	if (!ex->attach || !ex->channel_fds) {
+		snprintf(err, errlen, "process-spawn: out of memory");
+		return -ENOMEM;
+	}
+	ex->per_slot = ch->per_slot;
+	for (size_t i = 0; i < count; i++)
+		ex->channel_fds[i] = -1;
+	for (size_t i = 0; i < count; i++) {
+		ex->channel_fds[i] =
+		    fcntl(ch->fds[i], F_DUPFD_CLOEXEC, SPAWN_FIRST_FREE_FD);
+		if (ex->channel_fds[i] < 0) {
+			int ret = -errno;
+
+			snprintf(err, errlen,
+				 "process-spawn: channel descriptor %d: %s",
+				 ch->fds[i], strerror(-ret));
+			return ret;
+		}
+	}
+	return 0;
 }
 
 static int process_spawn_start(const struct ex_config *config,
@@ -87,9 +150,13 @@ static int process_spawn_start(const struct ex_config *config,
 		ret = -ENOMEM;
 		goto out;
 	}
+	ret = process_spawn_take_channels(ex, config, workers, err, errlen);
+	if (ret != 0)
+		goto out;
 	ex->base.ops = &ex_process_spawn;
 	ex->base.config = *config;
 	ex->base.config.spawn_spec = ex->spec;
+	ex->base.config.spawn_channels = NULL; /* ours are in ex */
 	ex->parent = getpid();
 	for (unsigned s = 0; s < workers; s++)
 		ex->result_fds[s] = -1;
@@ -100,15 +167,19 @@ out:
 	return ret;
 }
 
-/* A pipe whose write end is not SPAWN_RESULT_FD itself, both O_CLOEXEC. */
+/*
+ * A pipe whose write end is at least SPAWN_FIRST_FREE_FD, both O_CLOEXEC:
+ * not one of the child's own numbers, which the file actions dup2 onto.
+ */
 static int process_spawn_pipe(int fds[2])
 {
 	if (pipe2(fds, O_CLOEXEC) != 0)
 		return -errno;
-	if (fds[1] == SPAWN_RESULT_FD) {
+	if (fds[1] < SPAWN_FIRST_FREE_FD) {
 		/* dup2 onto itself would leave FD_CLOEXEC set on old C
-		 * libraries; move it out of the way instead. */
-		int moved = fcntl(fds[1], F_DUPFD_CLOEXEC, SPAWN_RESULT_FD + 1);
+		 * libraries, and a channel may be dup2'd onto a low number;
+		 * move it out of the way instead. */
+		int moved = fcntl(fds[1], F_DUPFD_CLOEXEC, SPAWN_FIRST_FREE_FD);
 		int ret = moved < 0 ? -errno : 0;
 
 		close(fds[1]);
@@ -121,8 +192,12 @@ static int process_spawn_pipe(int fds[2])
 	return 0;
 }
 
-/* posix_spawn with fd as SPAWN_RESULT_FD and default signal handling. */
-static int process_spawn_exec(pid_t *pid, int fd, char *const argv[])
+/*
+ * posix_spawn with fd as SPAWN_RESULT_FD, the slot's nchannels channel
+ * descriptors from EX_SPAWN_CHANNEL_FD on, and default signal handling.
+ */
+static int process_spawn_exec(pid_t *pid, int fd, const int *channels,
+			      unsigned nchannels, char *const argv[])
 {
 	posix_spawn_file_actions_t actions;
 	posix_spawnattr_t attr;
@@ -140,6 +215,9 @@ static int process_spawn_exec(pid_t *pid, int fd, char *const argv[])
 		return -rc;
 	}
 	rc = posix_spawn_file_actions_adddup2(&actions, fd, SPAWN_RESULT_FD);
+	for (unsigned k = 0; rc == 0 && k < nchannels; k++)
+		rc = posix_spawn_file_actions_adddup2(
+		    &actions, channels[k], EX_SPAWN_CHANNEL_FD + (int)k);
 	if (rc == 0)
 		rc = posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK |
 							 POSIX_SPAWN_SETSIGDEF);
@@ -169,6 +247,7 @@ static pid_t process_spawn_child(void *ctx, unsigned slot, uint64_t task,
 			fd_text,
 			cpu_text,
 			parent_text,
+			ex->attach, /* NULL when there are no channels */
 			NULL};
 	int fds[2];
 	pid_t pid = -1;
@@ -181,7 +260,12 @@ static pid_t process_spawn_child(void *ctx, unsigned slot, uint64_t task,
 	snprintf(parent_text, sizeof(parent_text), "%d", (int)ex->parent);
 	ret = process_spawn_pipe(fds);
 	if (ret == 0) {
-		ret = process_spawn_exec(&pid, fds[1], argv);
+		ret = process_spawn_exec(&pid, fds[1],
+					 ex->channel_fds
+					     ? ex->channel_fds +
+						   (size_t)slot * ex->per_slot
+					     : NULL,
+					 ex->per_slot, argv);
 		close(fds[1]);
 		if (ret != 0)
 			close(fds[0]);
@@ -277,10 +361,12 @@ int ex_spawn_parse(int argc, char **argv, struct ex_spawn_request *req,
 	static const long long lowest[] = {0, 0, 0, -1, 1};
 	long long value[5];
 
-	if (argc != 8 || strcmp(argv[1], EX_SPAWN_WORKER_FLAG) != 0) {
-		snprintf(err, errlen,
-			 "%s: expected SPEC TASK WORKER FD CPU PARENT",
-			 EX_SPAWN_WORKER_FLAG);
+	if ((argc != 8 && argc != 9) ||
+	    strcmp(argv[1], EX_SPAWN_WORKER_FLAG) != 0) {
+		snprintf(
+		    err, errlen,
+		    "%s: expected SPEC TASK WORKER FD CPU PARENT [CHANNEL]",
+		    EX_SPAWN_WORKER_FLAG);
 		return -EINVAL;
 	}
 	for (int i = 0; i < 5; i++) {
@@ -298,6 +384,7 @@ int ex_spawn_parse(int argc, char **argv, struct ex_spawn_request *req,
 	    .result_fd = (int)value[2],
 	    .cpu = (int)value[3],
 	    .parent = (int)value[4],
+	    .channel = argc == 9 ? argv[8] : NULL,
 	};
 	return 0;
 }

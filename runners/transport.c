@@ -32,6 +32,7 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -122,6 +123,13 @@ struct pt_transport {
 	/* A pipe worker's private buffers, mapped in the worker on first use
 	 * (each process has its own copy of these fields). */
 	uint8_t *worker_buf;
+
+	/* process-spawn: the shm mapping's memfd (else -1), and what the
+	 * executor hands each child (pt_transport_spawn_channels). */
+	int shm_fd;
+	int *channel_fds;
+	struct ex_spawn_channels channels;
+	char attach[EX_SPAWN_MAX_ATTACH + 1];
 
 	/* The mover and its handshake with the caller. */
 	pthread_t mover;
@@ -320,6 +328,12 @@ static uint64_t transport_task(void *arg, uint64_t index, unsigned worker)
 	return t->payload.run(t->payload.arg, index, worker,
 			      t->payload.input(t->payload.arg, index),
 			      t->payload.output(t->payload.arg, index));
+}
+
+uint64_t pt_transport_task(struct pt_transport *t, uint64_t index,
+			   unsigned worker)
+{
+	return transport_task(t, index, worker);
 }
 
 /* ---- mover side: a thread in the parent --------------------------------- */
@@ -725,6 +739,9 @@ void pt_transport_destroy(struct pt_transport *t)
 	}
 	if (t->kick_fd >= 0)
 		close(t->kick_fd);
+	if (t->shm_fd >= 0)
+		close(t->shm_fd);
+	free(t->channel_fds);
 	free(t->pipes);
 	free(t->pfds);
 	free(t);
@@ -737,17 +754,49 @@ static size_t page_round(size_t bytes)
 	return (bytes + page - 1) / page * page;
 }
 
-static int shm_create(struct pt_transport *t, const struct ex_config *config,
-		      char *err, size_t errlen)
+static size_t shm_header_size(unsigned slots)
 {
-	size_t header = page_round(sizeof(struct shm_header) +
-				   (size_t)t->slots * sizeof(struct shm_slot));
-	void *map;
+	return page_round(sizeof(struct shm_header) +
+			  (size_t)slots * sizeof(struct shm_slot));
+}
 
+/*
+ * Checks t->slots and t->payload.bytes against the limits and derives the
+ * layout from them alone, so a spawned worker that attaches finds every
+ * buffer where the parent put it.
+ */
+static int transport_shape(struct pt_transport *t, char *err, size_t errlen)
+{
+	uint64_t channel_bytes;
+
+	if (t->slots == 0) {
+		snprintf(err, errlen, "transport: no worker slots");
+		return -EINVAL;
+	}
+	if (__builtin_mul_overflow((uint64_t)t->payload.bytes,
+				   2 * (uint64_t)t->slots, &channel_bytes) ||
+	    channel_bytes > PT_TRANSPORT_MAX_BYTES) {
+		snprintf(err, errlen,
+			 "transport %s: %u workers x 2 x %zu bytes exceed "
+			 "the limit of %llu GiB of channel buffers",
+			 t->mode == MODE_PIPE ? "pipe" : "shm", t->slots,
+			 t->payload.bytes,
+			 (unsigned long long)(PT_TRANSPORT_MAX_BYTES >> 30));
+		return -E2BIG;
+	}
+	t->out_offset = page_round(t->payload.bytes) + TRANSPORT_SKEW;
 	t->stride = page_round(t->out_offset + t->payload.bytes);
-	t->shm_size = header + t->stride * t->slots;
-	map = mmap(NULL, t->shm_size, PROT_READ | PROT_WRITE,
-		   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	t->shm_size = shm_header_size(t->slots) + t->stride * t->slots;
+	return 0;
+}
+
+/* Maps the shm channels: of fd (a memfd) when fd >= 0, else anonymous. */
+static int shm_map(struct pt_transport *t, int fd, char *err, size_t errlen)
+{
+	void *map =
+	    mmap(NULL, t->shm_size, PROT_READ | PROT_WRITE,
+		 fd >= 0 ? MAP_SHARED : MAP_SHARED | MAP_ANONYMOUS, fd, 0);
+
 	if (map == MAP_FAILED) {
 		int rc = -errno;
 
@@ -756,7 +805,30 @@ static int shm_create(struct pt_transport *t, const struct ex_config *config,
 		return rc;
 	}
 	t->shm = map;
-	t->shm_data = (uint8_t *)map + header;
+	t->shm_data = (uint8_t *)map + shm_header_size(t->slots);
+	return 0;
+}
+
+static int shm_create(struct pt_transport *t, const struct ex_config *config,
+		      bool spawned, char *err, size_t errlen)
+{
+	int rc;
+
+	/* Forked workers inherit an anonymous mapping; spawned ones map the
+	 * memfd they are handed. */
+	if (spawned) {
+		t->shm_fd = memfd_create("pt-transport", MFD_CLOEXEC);
+		if (t->shm_fd < 0 || ftruncate(t->shm_fd, (off_t)t->shm_size)) {
+			rc = -errno;
+			snprintf(err, errlen,
+				 "transport shm: a memfd of %zu bytes: %s",
+				 t->shm_size, strerror(-rc));
+			return rc;
+		}
+	}
+	rc = shm_map(t, t->shm_fd, err, errlen);
+	if (rc)
+		return rc;
 	/* Workers, the mover and the waiting caller may all spin. */
 	pt_bell_init(&t->shm->mover_bell, config->wait, t->slots + 2, true);
 	for (unsigned w = 0; w < t->slots; w++) {
@@ -810,14 +882,65 @@ static int pipe_create(struct pt_transport *t, char *err, size_t errlen)
 	return 0;
 }
 
-int pt_transport_create(enum pt_transport_kind kind,
-			const struct executor_ops *ops,
-			const struct ex_config *config,
+/* What process-spawn hands each child: see pt_transport_spawn_channels. */
+static int spawn_channels_create(struct pt_transport *t, char *err,
+				 size_t errlen)
+{
+	unsigned per_slot = t->mode == MODE_SHM ? 1 : 2;
+
+	t->channel_fds = calloc((size_t)t->slots * per_slot, sizeof(int));
+	if (!t->channel_fds) {
+		snprintf(err, errlen, "transport: out of memory");
+		return -ENOMEM;
+	}
+	for (unsigned w = 0; w < t->slots; w++) {
+		int *fds = t->channel_fds + (size_t)w * per_slot;
+
+		if (t->mode == MODE_SHM) {
+			fds[0] = t->shm_fd;
+		} else {
+			fds[0] = t->pipes[w].up[1];
+			fds[1] = t->pipes[w].down[0];
+		}
+	}
+	snprintf(t->attach, sizeof(t->attach), "%s:%u:%zu",
+		 t->mode == MODE_SHM ? "shm" : "pipe", t->slots,
+		 t->payload.bytes);
+	t->channels = (struct ex_spawn_channels){
+	    .attach = t->attach, .per_slot = per_slot, .fds = t->channel_fds};
+	return 0;
+}
+
+const struct ex_spawn_channels *pt_transport_spawn_channels(
+    const struct pt_transport *t)
+{
+	return t && t->channel_fds ? &t->channels : NULL;
+}
+
+/* A whole decimal number of at most max, then stop; or -EINVAL. */
+static int attach_number(const char **text, char stop, uint64_t max,
+			 uint64_t *out)
+{
+	char *end;
+
+	if (**text < '0' || **text > '9')
+		return -EINVAL;
+	errno = 0;
+	*out = strtoull(*text, &end, 10);
+	if (errno || *end != stop || *out > max)
+		return -EINVAL;
+	*text = end + (stop != '\0');
+	return 0;
+}
+
+int pt_transport_attach(const char *channel, unsigned worker,
 			const struct pt_payload *payload,
 			struct pt_transport **out, char *err, size_t errlen)
 {
 	struct pt_transport *t = calloc(1, sizeof(*t));
-	uint64_t channel_bytes;
+	const char *text = channel;
+	uint64_t slots, bytes;
+	struct stat st;
 	int rc = 0;
 
 	*out = NULL;
@@ -827,7 +950,99 @@ int pt_transport_create(enum pt_transport_kind kind,
 		goto out;
 	}
 	t->payload = *payload;
-	t->kick_fd = -1;
+	t->kick_fd = t->shm_fd = -1;
+	if (strncmp(text, "shm:", 4) == 0) {
+		t->mode = MODE_SHM;
+		text += 4;
+	} else if (strncmp(text, "pipe:", 5) == 0) {
+		t->mode = MODE_PIPE;
+		text += 5;
+	}
+	if (t->mode == MODE_DIRECT ||
+	    attach_number(&text, ':', UINT32_MAX, &slots) ||
+	    attach_number(&text, '\0', SIZE_MAX, &bytes) || worker >= slots) {
+		snprintf(err, errlen,
+			 "transport: bad channel '%s' for worker %u "
+			 "(expected shm|pipe:SLOTS:BYTES)",
+			 channel, worker);
+		rc = -EINVAL;
+		goto out;
+	}
+	if (bytes != payload->bytes) {
+		snprintf(err, errlen,
+			 "transport: the channel moves %llu bytes a task, "
+			 "the job %zu",
+			 (unsigned long long)bytes, payload->bytes);
+		rc = -EINVAL;
+		goto out;
+	}
+	t->slots = (unsigned)slots;
+	rc = transport_shape(t, err, errlen);
+	if (rc)
+		goto out;
+	if (t->mode == MODE_SHM) {
+		/* The mapping must be the parent's, whole: one layout. */
+		if (fstat(EX_SPAWN_CHANNEL_FD, &st) || !S_ISREG(st.st_mode) ||
+		    (size_t)st.st_size != t->shm_size) {
+			snprintf(err, errlen,
+				 "transport shm: descriptor %d is not a "
+				 "channel of %zu bytes",
+				 EX_SPAWN_CHANNEL_FD, t->shm_size);
+			rc = -EBADF;
+			goto out;
+		}
+		rc = shm_map(t, EX_SPAWN_CHANNEL_FD, err, errlen);
+		close(EX_SPAWN_CHANNEL_FD); /* the mapping stays */
+		goto out;
+	}
+	t->pipes = calloc(t->slots, sizeof(*t->pipes));
+	if (!t->pipes) {
+		snprintf(err, errlen, "transport: out of memory");
+		rc = -ENOMEM;
+		goto out;
+	}
+	for (unsigned w = 0; w < t->slots; w++)
+		t->pipes[w].up[0] = t->pipes[w].up[1] = t->pipes[w].down[0] =
+		    t->pipes[w].down[1] = -1;
+	for (int k = 0; k < 2; k++) {
+		int fd = EX_SPAWN_CHANNEL_FD + k;
+
+		if (fstat(fd, &st) || !S_ISFIFO(st.st_mode)) {
+			snprintf(err, errlen,
+				 "transport pipe: descriptor %d is not a pipe",
+				 fd);
+			rc = -EBADF;
+			goto out;
+		}
+	}
+	t->pipes[worker].up[1] = EX_SPAWN_CHANNEL_FD;
+	t->pipes[worker].down[0] = EX_SPAWN_CHANNEL_FD + 1;
+out:
+	if (rc) {
+		pt_transport_destroy(t);
+		t = NULL;
+	}
+	*out = t;
+	return rc;
+}
+
+int pt_transport_create(enum pt_transport_kind kind,
+			const struct executor_ops *ops,
+			const struct ex_config *config,
+			const struct pt_payload *payload,
+			struct pt_transport **out, char *err, size_t errlen)
+{
+	struct pt_transport *t = calloc(1, sizeof(*t));
+	int rc = 0;
+
+	*out = NULL;
+	if (!t) {
+		snprintf(err, errlen, "transport: out of memory");
+		rc = -ENOMEM;
+		goto out;
+	}
+	t->payload = *payload;
+	t->kick_fd = t->shm_fd = -1;
 	t->slots = ops->uses_workers ? config->workers : 1;
 	t->mode = !ops->processes	      ? MODE_DIRECT
 		  : kind == PT_TRANSPORT_PIPE ? MODE_PIPE
@@ -835,37 +1050,27 @@ int pt_transport_create(enum pt_transport_kind kind,
 	pt_bell_init(&t->done_bell, config->wait, 2, false);
 	if (t->mode == MODE_DIRECT)
 		goto out;
-	/* The channels reach workers by fork: an executor whose workers are
-	 * exec'd, or made otherwise, has no way to them. */
-	if (ops != &ex_process_pool && ops != &ex_process_per_task) {
+	/* The channels reach workers by fork (process-pool, -per-task) or
+	 * are handed to spawned ones (process-spawn, runs_spec): an executor
+	 * whose workers are made otherwise has no way to them. */
+	if (ops != &ex_process_pool && ops != &ex_process_per_task &&
+	    !ops->runs_spec) {
 		snprintf(err, errlen,
-			 "transport: %s workers do not inherit the channels "
-			 "(only forked workers do)",
+			 "transport: %s workers can neither inherit the "
+			 "channels (fork) nor be handed them (spawn)",
 			 ops->name);
 		rc = -ENOTSUP;
 		goto out;
 	}
-	if (t->slots == 0) {
-		snprintf(err, errlen, "transport: no worker slots");
-		rc = -EINVAL;
+	rc = transport_shape(t, err, errlen);
+	if (rc)
 		goto out;
-	}
-	if (__builtin_mul_overflow((uint64_t)payload->bytes,
-				   2 * (uint64_t)t->slots, &channel_bytes) ||
-	    channel_bytes > PT_TRANSPORT_MAX_BYTES) {
-		snprintf(err, errlen,
-			 "transport %s: %u workers x 2 x %zu bytes exceed "
-			 "the limit of %llu GiB of channel buffers",
-			 pt_transport_name(kind), t->slots, payload->bytes,
-			 (unsigned long long)(PT_TRANSPORT_MAX_BYTES >> 30));
-		rc = -E2BIG;
-		goto out;
-	}
-	t->out_offset = page_round(payload->bytes) + TRANSPORT_SKEW;
 	if (t->mode == MODE_SHM)
-		rc = shm_create(t, config, err, errlen);
+		rc = shm_create(t, config, ops->runs_spec, err, errlen);
 	else
 		rc = pipe_create(t, err, errlen);
+	if (rc == 0 && ops->runs_spec)
+		rc = spawn_channels_create(t, err, errlen);
 out:
 	if (rc) {
 		pt_transport_destroy(t);

@@ -23,6 +23,18 @@
  *   every pipe with poll(), streaming inputs and reading outputs straight
  *   into the parent's buffers as bytes arrive (pipe buffers hold 64 KiB).
  *
+ * Workers reach their slot's channels in one of two ways, and then run the
+ * same worker-side code. Forked workers (process-pool, process-per-task)
+ * inherit them. Spawned ones (process-spawn) are handed them: the transport
+ * then backs the shm mapping with a memfd instead of anonymous memory, and
+ * pt_transport_spawn_channels() says what the executor passes each child
+ * (ex_spawn_channels: per slot the memfd, or the worker's ends of its two
+ * pipes; and the text "shm:SLOTS:BYTES" or "pipe:SLOTS:BYTES"). The child
+ * rebuilds its workload from the job's description, calls
+ * pt_transport_attach() with that text, and runs its task through
+ * pt_transport_task(): its input comes from the parent through the
+ * channel, never from its own copy of the workload.
+ *
  * The caller's map() is still the executor's map(): the transport posts the
  * job to the mover, calls it, then tells the mover the job ended and waits
  * until it is idle, so when pt_transport_map() returns 0 every output is in
@@ -73,14 +85,42 @@ int pt_transport_parse(const char *text, enum pt_transport_kind *out);
 /*
  * Before ops->start(config): makes the channels (process executors) or
  * nothing (others). Process executors must fork their workers from the
- * caller (process-pool, process-per-task): others get -ENOTSUP. Returns 0
- * and *out, or a negative errno code and a one-line reason in err.
+ * caller (process-pool, process-per-task) or spawn them with channels
+ * (runs_spec: process-spawn): others get -ENOTSUP. Returns 0 and *out, or
+ * a negative errno code and a one-line reason in err.
  */
 int pt_transport_create(enum pt_transport_kind kind,
 			const struct executor_ops *ops,
 			const struct ex_config *config,
 			const struct pt_payload *payload,
 			struct pt_transport **out, char *err, size_t errlen);
+
+/*
+ * For an executor that runs_spec: what to put in ex_config.spawn_channels
+ * before ops->start(); NULL for every other executor. Valid until
+ * pt_transport_destroy().
+ */
+const struct ex_spawn_channels *pt_transport_spawn_channels(
+    const struct pt_transport *t);
+
+/*
+ * In a spawned worker (worker slot worker): attaches to the channel the
+ * CHANNEL argument describes, whose descriptors are open from
+ * EX_SPAWN_CHANNEL_FD on, for payload (only bytes and run are used: the
+ * input comes through the channel). Takes over those descriptors. Returns
+ * 0 and *out, or a negative errno code and a one-line reason in err.
+ */
+int pt_transport_attach(const char *channel, unsigned worker,
+			const struct pt_payload *payload,
+			struct pt_transport **out, char *err, size_t errlen);
+
+/*
+ * In a worker: task index as slot worker, through the channel, as forked
+ * workers run it; returns its checksum. Exits the process with
+ * PT_TRANSPORT_WORKER_EXIT if the channel broke.
+ */
+uint64_t pt_transport_task(struct pt_transport *t, uint64_t index,
+			   unsigned worker);
 
 /* Whether bytes really cross (process executors) or pointers are passed. */
 bool pt_transport_moves(const struct pt_transport *t);

@@ -10,11 +10,17 @@
  * Worker deaths in the middle of a transfer must fail the job without
  * hanging, and the next job must run cleanly on the same channels.
  *
+ * process-spawn re-executes this program: main() hands the hidden worker
+ * mode to spawn_worker(), which rebuilds the test payload from the job's
+ * description ("tp/BYTES/PIDS_FD": no inputs of its own), attaches to the
+ * channel it was handed and runs the task through the transport.
+ *
  * The workload is tested as the driver uses it: parameters, its size x
  * tasks limit, prepare/expected/check, and correct checksums and outputs
  * under every executor and transport.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -55,6 +61,8 @@ struct test_payload {
 	bool processes; /* executor under test moves bytes */
 	pid_t parent;
 	_Atomic pid_t *pids; /* shared: TASKS entries */
+	int pids_fd;	     /* its memfd, inherited by spawned workers */
+	char spec[64];	     /* the job's description, for process-spawn */
 	int kill_at_output;  /* task whose worker dies at output, or -1 */
 	int kill_at_input;   /* task whose input kills task 0's worker, or -1 */
 };
@@ -112,11 +120,63 @@ static void tp_init(struct test_payload *p, size_t bytes)
 	p->kill_at_output = p->kill_at_input = -1;
 	p->in = malloc(TASKS * bytes + 1);
 	p->out = malloc(TASKS * bytes + 1);
+	/* Not close-on-exec: spawned workers find it by number, which must
+	 * not be one the spawn's file actions dup2 onto (3 and up). */
+	int fd = memfd_create("tp-pids", 0);
+
+	assert_true(fd >= 0);
+	p->pids_fd = fcntl(fd, F_DUPFD, 10);
+	close(fd);
+	assert_true(p->pids_fd >= 10);
+	assert_int_equal(ftruncate(p->pids_fd, TASKS * sizeof(*p->pids)), 0);
 	p->pids = mmap(NULL, TASKS * sizeof(*p->pids), PROT_READ | PROT_WRITE,
-		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+		       MAP_SHARED, p->pids_fd, 0);
+	snprintf(p->spec, sizeof(p->spec), "tp/%zu/%d", bytes, p->pids_fd);
 	assert_non_null(p->in);
 	assert_non_null(p->out);
 	assert_true(p->pids != MAP_FAILED);
+}
+
+/*
+ * The hidden worker mode: as bench's, but for the test payload. Exit 2: a
+ * malformed argv; 1: the channel or the reply failed.
+ */
+static int spawn_worker(int argc, char **argv)
+{
+	struct ex_spawn_request req;
+	struct test_payload p = {.processes = true};
+	struct pt_transport *t = NULL;
+	char err[256] = "";
+	uint64_t sum;
+	int rc = 2;
+
+	if (ex_spawn_parse(argc, argv, &req, err, sizeof(err)) ||
+	    sscanf(req.spec, "tp/%zu/%d", &p.bytes, &p.pids_fd) != 2 ||
+	    !req.channel)
+		goto out;
+	rc = 1;
+	p.parent = req.parent;
+	p.kill_at_input = p.kill_at_output = -1;
+	p.pids = mmap(NULL, TASKS * sizeof(*p.pids), PROT_READ | PROT_WRITE,
+		      MAP_SHARED, p.pids_fd, 0);
+	if (p.pids == MAP_FAILED || ex_spawn_begin(&req)) {
+		snprintf(err, sizeof(err), "cannot start");
+		goto out;
+	}
+	const struct pt_payload payload = {
+	    .arg = &p, .bytes = p.bytes, .run = tp_run};
+
+	if (pt_transport_attach(req.channel, req.worker, &payload, &t, err,
+				sizeof(err)))
+		goto out;
+	sum = pt_transport_task(t, req.task, req.worker);
+	pt_transport_destroy(t);
+	if (ex_spawn_reply(&req, sum) == 0)
+		rc = 0;
+out:
+	if (rc)
+		fprintf(stderr, "test_ipc: spawn worker: %s\n", err);
+	return rc;
 }
 
 static void tp_free(struct test_payload *p)
@@ -124,6 +184,7 @@ static void tp_free(struct test_payload *p)
 	free(p->in);
 	free(p->out);
 	munmap((void *)p->pids, TASKS * sizeof(*p->pids));
+	close(p->pids_fd);
 }
 
 /* Fresh inputs for job number job, poisoned outputs, expected sums. */
@@ -179,10 +240,11 @@ static void rig_start(struct rig *r, const struct executor_ops *ops,
 		      enum pt_transport_kind kind, unsigned workers,
 		      struct test_payload *p)
 {
-	const struct ex_config config = {.workers = workers,
-					 .schedule = EX_SCHED_DYNAMIC,
-					 .max_tasks = TASKS,
-					 .wait = EX_WAIT_ADAPTIVE};
+	struct ex_config config = {.workers = workers,
+				   .schedule = EX_SCHED_DYNAMIC,
+				   .max_tasks = TASKS,
+				   .wait = EX_WAIT_ADAPTIVE,
+				   .spawn_spec = p->spec};
 	const struct pt_payload payload = {.arg = p,
 					   .bytes = p->bytes,
 					   .input = tp_input,
@@ -193,7 +255,8 @@ static void rig_start(struct rig *r, const struct executor_ops *ops,
 	p->processes = ops->processes;
 	if (pt_transport_create(kind, ops, &config, &payload, &r->t, err,
 				sizeof(err)) ||
-	    ops->start(&config, &r->ex, err, sizeof(err)) ||
+	    (config.spawn_channels = pt_transport_spawn_channels(r->t),
+	     ops->start(&config, &r->ex, err, sizeof(err))) ||
 	    pt_transport_begin(r->t, err, sizeof(err))) {
 		print_error("%s: %s\n", ops->name, err);
 		fail();
@@ -221,8 +284,7 @@ static void test_transport_exact(void **state)
 				struct rig r;
 				char what[128];
 
-				/* process-spawn: no transport yet. */
-				if (ops->unavailable || ops->runs_spec)
+				if (ops->unavailable)
 					continue;
 				snprintf(what, sizeof(what), "%s/%s/%zu",
 					 ops->name, pt_transport_name(kinds[k]),
@@ -285,6 +347,7 @@ static void test_transport_worker_death(void **state)
 	} cases[] = {
 	    {&ex_process_pool, 2, false},
 	    {&ex_process_per_task, 2, false},
+	    {&ex_process_spawn, 2, false},
 	    {&ex_process_pool, 1, true},
 	};
 
@@ -365,7 +428,7 @@ static void test_transport_names_and_limits(void **state)
 			 -E2BIG);
 	assert_null(t);
 	assert_non_null(strstr(err, "16 workers"));
-	/* Process workers that are not forked cannot inherit channels. */
+	/* Process workers neither forked nor spawned cannot get channels. */
 	struct executor_ops spawned = ex_process_pool;
 
 	spawned.name = "spawned";
@@ -375,6 +438,53 @@ static void test_transport_names_and_limits(void **state)
 			 -ENOTSUP);
 	assert_null(t);
 	assert_non_null(strstr(err, "spawned"));
+	/* Only process-spawn is handed channels: the memfd (shm) or the
+	 * worker's two pipe ends (pipe) per slot, and their shape as text. */
+	for (size_t k = 0; k < 2; k++) {
+		const struct ex_config two = {.workers = 2, .max_tasks = 1};
+		const struct pt_payload small = {.arg = &p, .bytes = 100};
+		const struct ex_spawn_channels *ch;
+
+		assert_int_equal(pt_transport_create(kinds[k], &ex_process_pool,
+						     &two, &small, &t, err,
+						     sizeof(err)),
+				 0);
+		assert_null(pt_transport_spawn_channels(t));
+		pt_transport_destroy(t);
+		assert_int_equal(
+		    pt_transport_create(kinds[k], &ex_process_spawn, &two,
+					&small, &t, err, sizeof(err)),
+		    0);
+		ch = pt_transport_spawn_channels(t);
+		assert_non_null(ch);
+		assert_int_equal(ch->per_slot, k == 0 ? 1 : 2);
+		assert_string_equal(ch->attach,
+				    k == 0 ? "shm:2:100" : "pipe:2:100");
+		pt_transport_destroy(t);
+	}
+	/* A worker refuses a channel that is malformed, is not its slot's,
+	 * or moves other sizes than its job, before touching a descriptor. */
+	static const char *const bad_channels[] = {"",
+						   "shm",
+						   "socket:2:100",
+						   "shm:2",
+						   "shm:x:100",
+						   "shm:2:100:",
+						   "pipe:-1:100",
+						   "shm:1:100",
+						   "shm:2:99",
+						   "pipe:2:1e2",
+						   NULL};
+	for (unsigned i = 0; bad_channels[i]; i++) {
+		const struct pt_payload small = {.arg = &p, .bytes = 100};
+
+		err[0] = '\0';
+		assert_int_equal(pt_transport_attach(bad_channels[i], 1, &small,
+						     &t, err, sizeof(err)),
+				 -EINVAL);
+		assert_null(t);
+		assert_true(err[0] != '\0');
+	}
 	/* Threads move nothing, so nothing to bound. */
 	assert_int_equal(pt_transport_create(PT_TRANSPORT_SHM, &ex_thread_pool,
 					     &config, &payload, &t, err,
@@ -571,7 +681,7 @@ static void test_ipc_under_executors(void **state)
 	}
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_transport_names_and_limits),
@@ -584,5 +694,7 @@ int main(void)
 	    cmocka_unit_test(test_ipc_under_executors),
 	};
 
+	if (argc > 1 && !strcmp(argv[1], EX_SPAWN_WORKER_FLAG))
+		return spawn_worker(argc, argv);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -76,7 +76,12 @@ struct wl_payload {
 	/* Task i's buffers in the parent's memory. */
 	const void *(*input)(void *state, uint64_t index);
 	void *(*output)(void *state, uint64_t index);
-	/* The kernel on (in, out); returns task i's checksum. */
+	/*
+	 * The kernel on (in, out); returns task i's checksum. It may use the
+	 * parameters in state, never the parent's buffers: a process-spawn
+	 * worker calls it on a state set up for one task (the input comes
+	 * through the transport).
+	 */
 	uint64_t (*run)(void *state, uint64_t index, unsigned worker,
 			const void *in, void *out);
 	/* Whether task i's output in the parent is right: 0, or -EIO with a

@@ -1,26 +1,27 @@
 #!/usr/bin/env bash
 # ipc-payload and --transport from the command line: every size, executor
-# and transport runs with verified outputs; /transport:pipe appears in names
-# only where bytes cross processes; bytes_per_second counts both directions;
-# the size x tasks limit is an error entry, not a crash; nothing is left
-# behind.
+# (process-spawn too) and transport runs with verified outputs;
+# /transport:pipe appears in names only where bytes cross processes;
+# bytes_per_second counts both directions; the size x tasks limit is an
+# error entry, not a crash; a spawned child killed while it runs fails the
+# job with its signal, without hanging; nothing is left behind.
 . "$(dirname "$0")/lib.sh"
 
 a=$WORK/a.json
 "$BENCH" --workload=ipc-payload \
-  --executor=serial,thread-pool,process-pool,thread-per-task,process-per-task \
+  --executor=serial,thread-pool,process-pool,thread-per-task,process-per-task,process-spawn \
   --workers=2 --tasks=8 \
   --param size=0,1,4095,4096,1MiB --transport=shm,pipe --min-time=0.01 \
   --out="$a" >/dev/null 2>"$WORK/stderr.txt"
 check "every size, executor and transport exits 0" [ $? -eq 0 ]
 check "no entry has an error" jq -e 'all(.benchmarks[]; .error_occurred != true)' "$a"
-# Per size: serial, thread-pool, thread-per-task once; the two process
+# Per size: serial, thread-pool, thread-per-task once; the three process
 # executors once per transport.
-check "35 entries" [ "$(jq '.benchmarks | length' "$a")" -eq 35 ]
+check "45 entries" [ "$(jq '.benchmarks | length' "$a")" -eq 45 ]
 check "pipe entries are process executors only" jq -e '
   [.benchmarks[] | select(.name | contains("/transport:pipe"))] as $p |
-  ($p | length) == 10 and
-  all($p[]; .name | test("/(process-pool|process-per-task)/"))' "$a"
+  ($p | length) == 15 and
+  all($p[]; .name | test("/(process-pool|process-per-task|process-spawn)/"))' "$a"
 check "shm (the default) is not named" jq -e '
   all(.benchmarks[]; .name | contains("transport:shm") | not)' "$a"
 check "bytes_per_second = 2 x size x tasks / time" jq -e '
@@ -49,6 +50,45 @@ check "size x tasks over the limit exits 1" [ $? -eq 1 ]
 check "the error entry names the limit" jq -e '
   .benchmarks[0].error_occurred == true and
   (.benchmarks[0].error_message | contains("exceeds 1GiB"))' "$WORK/big.json"
+
+# A spawned child killed while it runs (receiving, computing or sending its
+# 4 MiB): the job fails naming the signal, bench exits 1 and does not hang.
+# (test_ipc kills one at a precise point of the transfer.)
+for tr in shm pipe; do
+  k=$WORK/kill-$tr.json
+  "$BENCH" --workload=ipc-payload --executor=spawn --workers=2 --tasks=16 \
+    --param size=4MiB --transport=$tr --min-time=60 --out="$k" >/dev/null 2>&1 &
+  bench=$!
+  killed=no
+  for _ in $(seq 1 1000); do
+    # bench's configuration child, then its spawned workers.
+    config=$(pgrep -P "$bench" | paste -sd,)
+    victim=$([ -n "$config" ] && pgrep -P "$config" -f -- --procthread-spawn-worker | head -1)
+    if [ -n "$victim" ] && kill -KILL "$victim" 2>/dev/null; then
+      killed=yes
+      break
+    fi
+    sleep 0.01
+  done
+  for _ in $(seq 1 600); do
+    kill -0 "$bench" 2>/dev/null || break
+    sleep 0.1
+  done
+  if kill -0 "$bench" 2>/dev/null; then
+    hung=yes
+    kill -KILL "$bench"
+  else
+    hung=no
+  fi
+  wait "$bench"
+  status=$?
+  check "$tr: a spawned worker was killed" [ "$killed" = yes ]
+  check "$tr: bench does not hang after a spawned child is killed" [ "$hung" = no ]
+  check "$tr: a killed spawned child makes exit status 1" [ "$status" -eq 1 ]
+  check "$tr: the error names the task and SIGKILL" jq -e '
+    .benchmarks[0].error_occurred == true and
+    (.benchmarks[0].error_message | test("task [0-9]+: worker [01] .*killed by SIGKILL"))' "$k"
+done
 
 list=$("$BENCH" --list)
 check "--list names ipc-payload" grep -q "ipc-payload" <<<"$list"

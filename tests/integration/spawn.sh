@@ -28,7 +28,8 @@ check "the error names the task and the signal" \
 check "an exiting spawned task is recorded with its status" \
   jq -e '.benchmarks[0].error_message | test("task 5: .*exited with status 3")' "$f"
 
-# The worker mode, as process-spawn runs it: SPEC TASK WORKER FD CPU PARENT.
+# The worker mode, as process-spawn runs it: SPEC TASK WORKER FD CPU PARENT
+# [CHANNEL] (CHANNEL only for payload workloads: ipc.sh runs those).
 # bash -c runs bench as its child (not exec'd: a command follows), so $$ is
 # the parent the worker checks for.
 export OUT=$WORK/checksum
@@ -55,6 +56,14 @@ check "repeated parameter: exit 2, one line" bad_spec cpu-hash/tasks=4/work=5/wo
 check "task beyond the job: exit 2, one line" bad_spec cpu-hash/tasks=4 4 0 3 -1 1
 check "bad task number: exit 2, one line" bad_spec cpu-hash/tasks=4 x 0 3 -1 1
 check "bad CPU: exit 2, one line" bad_spec cpu-hash/tasks=4 0 0 3 -2 1
+check "a payload job without its CHANNEL: exit 2, one line" \
+  bad_spec ipc-payload/tasks=4/size=100 0 0 3 -1 1
+check "a CHANNEL for a job without payload: exit 2, one line" \
+  bad_spec cpu-hash/tasks=4 0 0 3 -1 1 shm:1:0
+check "a CHANNEL for the noop job: exit 2, one line" \
+  bad_spec noop/tasks=4 0 0 3 -1 1 pipe:1:0
+check "too many arguments: exit 2, one line" \
+  bad_spec cpu-hash/tasks=4 0 0 3 -1 1 shm:1:0 extra
 check "the worker flag is not in --help" bash -c '! "$0" --help | grep -q -- "$1"' "$BENCH" "$FLAG"
 
 # omp: libgomp's wait policy is fixed at program start (OMP_WAIT_POLICY).
