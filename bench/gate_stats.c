@@ -41,6 +41,8 @@ static int cmp_double(const void *a, const void *b)
 
 double gate_median(double *v, size_t n)
 {
+	if (n == 0)
+		return NAN;
 	qsort(v, n, sizeof(*v), cmp_double);
 	if (n % 2)
 		return v[n / 2];

@@ -20,7 +20,7 @@ struct gate_mwu {
 	bool exact;	/* exact distribution (true) or normal approximation */
 };
 
-/* Median of v[0..n-1]; sorts v in place. n must be > 0. */
+/* Median of v[0..n-1]; sorts v in place. NAN when n is 0. */
 double gate_median(double *v, size_t n);
 
 /* Upper tail of the standard normal distribution, P(Z > z). */

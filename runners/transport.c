@@ -933,11 +933,26 @@ static int attach_number(const char **text, char stop, uint64_t max,
 	return 0;
 }
 
+/* A transport with no channel yet: nothing open, nothing mapped. */
+static struct pt_transport *transport_new(const struct pt_payload *payload,
+					  char *err, size_t errlen)
+{
+	struct pt_transport *t = calloc(1, sizeof(*t));
+
+	if (!t) {
+		snprintf(err, errlen, "transport: out of memory");
+		return NULL;
+	}
+	t->payload = *payload;
+	t->kick_fd = t->shm_fd = -1;
+	return t;
+}
+
 int pt_transport_attach(const char *channel, unsigned worker,
 			const struct pt_payload *payload,
 			struct pt_transport **out, char *err, size_t errlen)
 {
-	struct pt_transport *t = calloc(1, sizeof(*t));
+	struct pt_transport *t = transport_new(payload, err, errlen);
 	const char *text = channel;
 	uint64_t slots, bytes;
 	struct stat st;
@@ -945,12 +960,9 @@ int pt_transport_attach(const char *channel, unsigned worker,
 
 	*out = NULL;
 	if (!t) {
-		snprintf(err, errlen, "transport: out of memory");
 		rc = -ENOMEM;
 		goto out;
 	}
-	t->payload = *payload;
-	t->kick_fd = t->shm_fd = -1;
 	if (strncmp(text, "shm:", 4) == 0) {
 		t->mode = MODE_SHM;
 		text += 4;
@@ -1032,17 +1044,14 @@ int pt_transport_create(enum pt_transport_kind kind,
 			const struct pt_payload *payload,
 			struct pt_transport **out, char *err, size_t errlen)
 {
-	struct pt_transport *t = calloc(1, sizeof(*t));
+	struct pt_transport *t = transport_new(payload, err, errlen);
 	int rc = 0;
 
 	*out = NULL;
 	if (!t) {
-		snprintf(err, errlen, "transport: out of memory");
 		rc = -ENOMEM;
 		goto out;
 	}
-	t->payload = *payload;
-	t->kick_fd = t->shm_fd = -1;
 	t->slots = ops->uses_workers ? config->workers : 1;
 	t->mode = !ops->processes	      ? MODE_DIRECT
 		  : kind == PT_TRANSPORT_PIPE ? MODE_PIPE
