@@ -36,6 +36,7 @@
 
 #include "claims_rules.h"
 #include "cli.h"
+#include "gate_stats.h"
 #include "gbw.h"
 #include "info.h"
 #include "plan.h"
@@ -71,20 +72,6 @@ struct cl_row {
 	json_t *commands; /* strings: how to reproduce each figure */
 	json_t *entries;  /* run names the figures came from */
 };
-
-static double median(double *v, size_t n)
-{
-	if (n == 0)
-		return NAN;
-	for (size_t i = 1; i < n; i++)
-		for (size_t j = i; j > 0 && v[j - 1] > v[j]; j--) {
-			double t = v[j];
-
-			v[j] = v[j - 1];
-			v[j - 1] = t;
-		}
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
 
 static double unit_seconds(const char *unit)
 {
@@ -130,7 +117,7 @@ static double cl_get(const struct cl_meas *m, const char *key)
 			continue;
 		values[n++] = x;
 	}
-	return median(values, n);
+	return gate_median(values, n);
 }
 
 /* The error message of a failed configuration, or NULL. */
@@ -251,6 +238,21 @@ out:
 	pt_plan_free(&plan);
 	free(o);
 	return m;
+}
+
+/* A size as the workload's own parameter reads it ("256MiB"), in bytes. */
+static double cl_param_value(const char *workload, const char *param,
+			     const char *text)
+{
+	const struct workload *w = wl_find(workload);
+	int k = w ? wl_param_index(w, param) : -1;
+	char err[200];
+	double value;
+
+	if (k < 0 ||
+	    wl_param_parse(&w->params[k], text, &value, err, sizeof(err)))
+		return NAN;
+	return value;
 }
 
 static double cl_wall(struct cl_session *s, struct cl_row *r, const char *fmt,
@@ -418,16 +420,20 @@ static void claim_creation(struct cl_session *s, struct cl_row *r)
 {
 	struct cl_creation f = {.workers = 8};
 
+	/* The process pool forks W workers; the thread pool creates W - 1
+	 * threads (its caller is worker 0): each cost is per one created. */
 	f.process_per_worker_s =
 	    cl_get(cl_run(s, r,
 			  "--workload=cpu-hash --executor=pool "
 			  "--workers=8 --param=work=1000"),
-		   "create_per_worker_s");
+		   "create_s") /
+	    8;
 	f.thread_per_worker_s =
 	    cl_get(cl_run(s, r,
 			  "--workload=cpu-hash --executor=thread-pool "
 			  "--workers=8 --param=work=1000"),
-		   "create_per_worker_s");
+		   "create_s") /
+	    7;
 	cl_decide_creation(&f, &r->d);
 }
 
@@ -469,17 +475,15 @@ static void claim_footprint(struct cl_session *s, struct cl_row *r)
 	const char *const *sizes = s->quick ? quick : full;
 	unsigned n = s->quick ? 3 : 4;
 	struct cl_footprint f = {.n = n};
-	char text[300];
 
 	for (unsigned i = 0; i < n; i++) {
 		const char *fp = "--workload=fork-footprint --param=work=1000 "
 				 "--tasks=100 --workers=1";
 		double tasks;
 		const struct cl_meas *m;
-		struct wl_param bytes = {.unit = WL_UNIT_BYTES, .max = 1e15};
 
-		wl_param_parse(&bytes, sizes[i], &f.parent_bytes[i], text,
-			       sizeof(text));
+		f.parent_bytes[i] =
+		    cl_param_value("fork-footprint", "rss", sizes[i]);
 		m = cl_run(s, r,
 			   "%s --param=rss=%s --executor=process-per-task", fp,
 			   sizes[i]);
@@ -535,14 +539,11 @@ static void claim_ipc(struct cl_session *s, struct cl_row *r)
 					   "1MiB", "16MiB", "64MiB"};
 	const char *const *sizes = s->quick ? quick : full;
 	struct cl_ipc f = {.n = s->quick ? 3 : 6};
-	char text[200];
 
 	for (unsigned i = 0; i < f.n; i++) {
 		const char *ipc = "--workload=ipc-payload --tasks=16";
-		struct wl_param bytes = {.unit = WL_UNIT_BYTES, .max = 1e15};
 
-		wl_param_parse(&bytes, sizes[i], &f.size[i], text,
-			       sizeof(text));
+		f.size[i] = cl_param_value("ipc-payload", "size", sizes[i]);
 		f.thread_bps[i] =
 		    cl_get(cl_run(s, r,
 				  "%s --param=size=%s --executor=thread-pool "
@@ -700,7 +701,8 @@ static const struct cl_claim claims[CL_NCLAIMS] = {
      "--on-task-failure=continue and under the thread pool",
      claim_crash},
     {"Creating a process costs more than creating a thread",
-     "pool creation per worker, process pool vs thread pool, W = 8",
+     "pool start-up per process forked vs per thread created, W = 8 (8 "
+     "processes; 7 threads, the caller being worker 0)",
      claim_creation},
     {"Creating a process duplicates the parent's whole memory, so it is "
      "expensive for a big parent",

@@ -244,7 +244,8 @@ void cl_decide_creation(const struct cl_creation *f, struct cl_decision *d)
 	ratio = f->process_per_worker_s / f->thread_per_worker_s;
 	cl_fmt_seconds(f->process_per_worker_s, p, sizeof(p));
 	cl_fmt_seconds(f->thread_per_worker_s, t, sizeof(t));
-	PUT(figures, "per worker (W=%u): process %s, thread %s, ratio %.1f",
+	PUT(figures,
+	    "per one created (W=%u): process %s, thread %s, ratio %.1f",
 	    f->workers, p, t, ratio);
 	if (ratio >= CREATION_MORE) {
 		d->verdict = CL_HOLDS;

@@ -45,6 +45,7 @@
 
 #include "driver.h"
 #include "executor.h"
+#include "gate_stats.h"
 #include "info.h"
 #include "results.h"
 #include "workload.h"
@@ -143,19 +144,6 @@ struct plan {
 	double cpu_task_s; /* target duration of one cpu-hash task */
 	bool quick;
 };
-
-static int compare_doubles(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-static double median(double *values, unsigned n)
-{
-	qsort(values, n, sizeof(*values), compare_doubles);
-	return n % 2 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
-}
 
 static uint64_t empty_task(void *arg, uint64_t index, unsigned worker)
 {
@@ -401,7 +389,7 @@ static int measure_per_task(const struct plan *plan, const char *name,
 	}
 	run_stop(&r);
 	if (rc == 0)
-		out->measured = median(samples, plan->reps);
+		out->measured = gate_median(samples, plan->reps);
 	return rc;
 }
 
@@ -419,14 +407,21 @@ static int measure_fork_join(const struct plan *plan, const char *name,
 		rc = run_map(&r, plan->fork_joins, NULL, &samples[k], out);
 	run_stop(&r);
 	if (rc == 0)
-		out->measured = median(samples, plan->reps);
+		out->measured = gate_median(samples, plan->reps);
 	return rc;
 }
 
-/* start() + stop() per worker: a worker's whole life, as the raw rows. */
+/*
+ * start() + stop() per worker created: a worker's whole life, as the raw
+ * rows. The thread pool's caller is its worker 0, so it creates W - 1
+ * threads (with W = 1, none: then the figure is the start-up itself).
+ */
 static int measure_creation(const struct plan *plan, const char *name,
 			    struct outcome *out)
 {
+	unsigned created = !strcmp(name, "thread-pool") && plan->cpus > 1
+			       ? plan->cpus - 1
+			       : plan->cpus;
 	double samples[MAX_REPS];
 	int rc = 0;
 
@@ -440,11 +435,10 @@ static int measure_creation(const struct plan *plan, const char *name,
 				       NULL, out);
 			run_stop(&r);
 		}
-		samples[k] =
-		    (pt_now() - t) / plan->creations / (double)plan->cpus;
+		samples[k] = (pt_now() - t) / plan->creations / (double)created;
 	}
 	if (rc == 0)
-		out->measured = median(samples, plan->reps);
+		out->measured = gate_median(samples, plan->reps);
 	return rc;
 }
 
@@ -495,7 +489,7 @@ static int cpu_job_setup(const struct plan *plan, uint64_t ntasks,
 	job->wl->teardown(job->state);
 	job->state = NULL;
 	params[work] =
-	    ceil(probe_rounds * plan->cpu_task_s / median(samples, 3));
+	    ceil(probe_rounds * plan->cpu_task_s / gate_median(samples, 3));
 	rc = wl_setup(job->wl, params, ntasks, &job->state, out->error,
 		      sizeof(out->error));
 	if (rc)
@@ -543,8 +537,8 @@ static int measure_pair(const struct plan *plan, const struct cpu_job *job,
 	run_stop(&ra);
 	run_stop(&rb);
 	if (rc == 0) {
-		*ta = median(sa, plan->reps);
-		*tb = median(sb, plan->reps);
+		*ta = gate_median(sa, plan->reps);
+		*tb = gate_median(sb, plan->reps);
 	}
 	return rc;
 }
@@ -584,7 +578,7 @@ static int measure_row(const struct plan *plan, const struct row *row,
 				 rc == -ENOSYS ? "built without OpenMP"
 					       : strerror(-rc));
 		else
-			out->measured = median(samples, plan->reps);
+			out->measured = gate_median(samples, plan->reps);
 		return rc;
 	case DISPATCH: {
 		uint64_t n = plan->dispatch_tasks;
