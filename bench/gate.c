@@ -33,6 +33,7 @@
 #include "gate_load.h"
 #include "gate_stats.h"
 #include "pt_json.h"
+#include "pt_threshold.h"
 #include "results.h"
 
 #define EXIT_REGRESSED 1
@@ -110,8 +111,9 @@ void gate_print_option_help(FILE *f)
 {
 	fputs("  --alpha=A          significance level of the test "
 	      "(default 0.01)\n"
-	      "  --threshold=T      smallest change that counts: 5% or 0.05 "
-	      "(default 5%)\n"
+	      "  --threshold=T      smallest change that counts: 5% or 0.05; a "
+	      "bare number\n"
+	      "                     is a fraction below 1 (default 5%)\n"
 	      "  --thresholds=FILE  per-benchmark thresholds: lines "
 	      "\"GLOB THRESHOLD\",\n"
 	      "                     first match wins, # comments\n"
@@ -136,27 +138,6 @@ static void usage(FILE *f)
 	      "regression,\n1 a regression, 2 usage or input error.\n",
 	      f);
 	gate_print_option_help(f);
-}
-
-/* "5%" is 0.05, "0.05" is 0.05; a bare number must be below 1, so that
- * "--threshold=5" is refused instead of meaning 500%. */
-static int parse_fraction(const char *s, double *out)
-{
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(s, &end);
-	if (end == s || errno || !isfinite(v) || v < 0)
-		return -EINVAL;
-	if (!strcmp(end, "%")) {
-		*out = v / 100;
-		return 0;
-	}
-	if (*end || v >= 1)
-		return -EINVAL;
-	*out = v;
-	return 0;
 }
 
 int gate_parse_option(struct gate_options *o, int argc, char **argv, int *i)
@@ -199,7 +180,7 @@ int gate_parse_option(struct gate_options *o, int argc, char **argv, int *i)
 			goto bad;
 		break;
 	case 1:
-		if (parse_fraction(value, &o->threshold))
+		if (pt_parse_threshold(value, &o->threshold))
 			goto bad;
 		break;
 	case 2:
@@ -252,8 +233,9 @@ int gate_parse_option(struct gate_options *o, int argc, char **argv, int *i)
 	}
 	return 1;
 bad:
-	fprintf(stderr, "bench: compare: %s: invalid value '%s'\n",
-		names[which], value);
+	fprintf(stderr, "bench: compare: %s: invalid value '%s'%s%s%s\n",
+		names[which], value, which == 1 ? " (" : "",
+		which == 1 ? PT_THRESHOLD_HINT : "", which == 1 ? ")" : "");
 	return -EINVAL;
 }
 
@@ -279,7 +261,7 @@ static int load_thresholds(struct gate_ctx *c, const char *path)
 		got = sscanf(line, "%511s %63s %1s", pattern, value, extra);
 		if (got <= 0)
 			continue;
-		if (got != 2 || parse_fraction(value, &t)) {
+		if (got != 2 || pt_parse_threshold(value, &t)) {
 			snprintf(c->why, sizeof(c->why),
 				 "%s: line %d: expected \"GLOB THRESHOLD\" "
 				 "(e.g. \"io-*/* 10%%\")",
