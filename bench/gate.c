@@ -394,6 +394,17 @@ static size_t reps_needed(double alpha)
 	return k;
 }
 
+/* Orders sample indices by pair number, then by index. */
+static int cmp_pair(const void *a, const void *b, void *pairs)
+{
+	const double *pair = pairs;
+	size_t i = *(const size_t *)a, j = *(const size_t *)b;
+
+	if (pair[i] != pair[j])
+		return pair[i] < pair[j] ? -1 : 1;
+	return (i > j) - (i < j);
+}
+
 /* bench ab runs: sample k of BASE and the NEW sample with the same pair
  * number ran side by side, so the per-pair ratios cancel the drift of the
  * machine; the Wilcoxon signed-rank test and its Hodges-Lehmann interval
@@ -407,16 +418,37 @@ static int decide_paired(struct gate_ctx *c, const struct gate_bench *base,
 	size_t k = 0;
 	int err = 0;
 
-	if (!d)
-		return -ENOMEM;
-	for (size_t i = 0; i < base->n; i++)
-		for (size_t j = 0; j < nw->n; j++)
-			if (base->pair[i] == nw->pair[j]) {
-				double b = base->samples[i], x = nw->samples[j];
+	size_t *by_pair = malloc((nw->n ? nw->n : 1) * sizeof(*by_pair));
 
-				d[k++] = positive ? log(x) - log(b) : x - b;
-				break;
-			}
+	if (!d || !by_pair) {
+		free(d);
+		free(by_pair);
+		return -ENOMEM;
+	}
+	/* NEW's samples in pair order (the first of equal pairs first), so
+	 * that each BASE sample finds its partner by bisection. */
+	for (size_t j = 0; j < nw->n; j++)
+		by_pair[j] = j;
+	qsort_r(by_pair, nw->n, sizeof(*by_pair), cmp_pair, nw->pair);
+	for (size_t i = 0; i < base->n; i++) {
+		size_t lo = 0, hi = nw->n;
+
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+
+			if (nw->pair[by_pair[mid]] < base->pair[i])
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (lo < nw->n && nw->pair[by_pair[lo]] == base->pair[i]) {
+			double b = base->samples[i];
+			double x = nw->samples[by_pair[lo]];
+
+			d[k++] = positive ? log(x) - log(b) : x - b;
+		}
+	}
+	free(by_pair);
 	r->pairs = k;
 	if (k < 2 || gate_min_p_paired(k) >= c->o->alpha) {
 		size_t need = 2;
