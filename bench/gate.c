@@ -117,8 +117,10 @@ void gate_print_option_help(FILE *f)
 	      "  --thresholds=FILE  per-benchmark thresholds: lines "
 	      "\"GLOB THRESHOLD\",\n"
 	      "                     first match wins, # comments\n"
-	      "  --metric=M         real_time, cpu_time or any counter "
-	      "(default real_time)\n"
+	      "  --metric=M         real_time, cpu_time, any counter, or a sum "
+	      "of counters\n"
+	      "                     such as cpu_user_s+cpu_sys_s (default "
+	      "real_time)\n"
 	      "  --direction=D      auto, lower or higher is better (auto: "
 	      "*_per_second\n"
 	      "                     counters are higher-is-better)\n"
@@ -851,6 +853,12 @@ static bool is_rate(const char *metric)
 	return len >= suffix && !strcmp(metric + len - suffix, "_per_second");
 }
 
+bool gate_higher_is_better(const struct gate_options *o)
+{
+	return o->direction == GATE_HIGHER ||
+	       (o->direction == GATE_AUTO && is_rate(o->metric));
+}
+
 static void ctx_free(struct gate_ctx *c)
 {
 	for (size_t i = 0; i < c->n_rules; i++)
@@ -904,8 +912,7 @@ int gate_compare_files(const struct gate_options *o, const char *base_path,
 	c.metric.name = o->metric;
 	c.metric.is_time =
 	    !strcmp(o->metric, "real_time") || !strcmp(o->metric, "cpu_time");
-	c.higher_is_better = o->direction == GATE_HIGHER ||
-			     (o->direction == GATE_AUTO && is_rate(o->metric));
+	c.higher_is_better = gate_higher_is_better(o);
 	err = gate_load(base_path, &c.metric, &base, c.why, sizeof(c.why));
 	if (!err)
 		err = gate_load(new_path, &c.metric, &nw, c.why, sizeof(c.why));
@@ -998,11 +1005,11 @@ int gate_compare_files(const struct gate_options *o, const char *base_path,
 			goto out;
 		}
 	}
-	if (print_all(&c, base_path, new_path, stdout)) {
+	if (!o->quiet && print_all(&c, base_path, new_path, stdout)) {
 		fprintf(stderr, "bench: compare: writing the output failed\n");
 		goto out;
 	}
-	if (base.incomplete || nw.incomplete)
+	if ((base.incomplete || nw.incomplete) && !o->quiet)
 		fprintf(stderr,
 			"bench: compare: warning: %s is an incomplete "
 			"run (interrupted)\n",
