@@ -33,6 +33,7 @@
 #include "gate_load.h"
 #include "gate_stats.h"
 #include "pt_json.h"
+#include "pt_threshold.h"
 #include "results.h"
 
 #define EXIT_REGRESSED 1
@@ -110,13 +111,16 @@ void gate_print_option_help(FILE *f)
 {
 	fputs("  --alpha=A          significance level of the test "
 	      "(default 0.01)\n"
-	      "  --threshold=T      smallest change that counts: 5% or 0.05 "
-	      "(default 5%)\n"
+	      "  --threshold=T      smallest change that counts: 5% or 0.05; a "
+	      "bare number\n"
+	      "                     is a fraction below 1 (default 5%)\n"
 	      "  --thresholds=FILE  per-benchmark thresholds: lines "
 	      "\"GLOB THRESHOLD\",\n"
 	      "                     first match wins, # comments\n"
-	      "  --metric=M         real_time, cpu_time or any counter "
-	      "(default real_time)\n"
+	      "  --metric=M         real_time, cpu_time, any counter, or a sum "
+	      "of counters\n"
+	      "                     such as cpu_user_s+cpu_sys_s (default "
+	      "real_time)\n"
 	      "  --direction=D      auto, lower or higher is better (auto: "
 	      "*_per_second\n"
 	      "                     counters are higher-is-better)\n"
@@ -136,27 +140,6 @@ static void usage(FILE *f)
 	      "regression,\n1 a regression, 2 usage or input error.\n",
 	      f);
 	gate_print_option_help(f);
-}
-
-/* "5%" is 0.05, "0.05" is 0.05; a bare number must be below 1, so that
- * "--threshold=5" is refused instead of meaning 500%. */
-static int parse_fraction(const char *s, double *out)
-{
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(s, &end);
-	if (end == s || errno || !isfinite(v) || v < 0)
-		return -EINVAL;
-	if (!strcmp(end, "%")) {
-		*out = v / 100;
-		return 0;
-	}
-	if (*end || v >= 1)
-		return -EINVAL;
-	*out = v;
-	return 0;
 }
 
 int gate_parse_option(struct gate_options *o, int argc, char **argv, int *i)
@@ -199,7 +182,7 @@ int gate_parse_option(struct gate_options *o, int argc, char **argv, int *i)
 			goto bad;
 		break;
 	case 1:
-		if (parse_fraction(value, &o->threshold))
+		if (pt_parse_threshold(value, &o->threshold))
 			goto bad;
 		break;
 	case 2:
@@ -252,8 +235,9 @@ int gate_parse_option(struct gate_options *o, int argc, char **argv, int *i)
 	}
 	return 1;
 bad:
-	fprintf(stderr, "bench: compare: %s: invalid value '%s'\n",
-		names[which], value);
+	fprintf(stderr, "bench: compare: %s: invalid value '%s'%s%s%s\n",
+		names[which], value, which == 1 ? " (" : "",
+		which == 1 ? PT_THRESHOLD_HINT : "", which == 1 ? ")" : "");
 	return -EINVAL;
 }
 
@@ -279,7 +263,7 @@ static int load_thresholds(struct gate_ctx *c, const char *path)
 		got = sscanf(line, "%511s %63s %1s", pattern, value, extra);
 		if (got <= 0)
 			continue;
-		if (got != 2 || parse_fraction(value, &t)) {
+		if (got != 2 || pt_parse_threshold(value, &t)) {
 			snprintf(c->why, sizeof(c->why),
 				 "%s: line %d: expected \"GLOB THRESHOLD\" "
 				 "(e.g. \"io-*/* 10%%\")",
@@ -412,6 +396,17 @@ static size_t reps_needed(double alpha)
 	return k;
 }
 
+/* Orders sample indices by pair number, then by index. */
+static int cmp_pair(const void *a, const void *b, void *pairs)
+{
+	const double *pair = pairs;
+	size_t i = *(const size_t *)a, j = *(const size_t *)b;
+
+	if (pair[i] != pair[j])
+		return pair[i] < pair[j] ? -1 : 1;
+	return (i > j) - (i < j);
+}
+
 /* bench ab runs: sample k of BASE and the NEW sample with the same pair
  * number ran side by side, so the per-pair ratios cancel the drift of the
  * machine; the Wilcoxon signed-rank test and its Hodges-Lehmann interval
@@ -425,16 +420,37 @@ static int decide_paired(struct gate_ctx *c, const struct gate_bench *base,
 	size_t k = 0;
 	int err = 0;
 
-	if (!d)
-		return -ENOMEM;
-	for (size_t i = 0; i < base->n; i++)
-		for (size_t j = 0; j < nw->n; j++)
-			if (base->pair[i] == nw->pair[j]) {
-				double b = base->samples[i], x = nw->samples[j];
+	size_t *by_pair = malloc((nw->n ? nw->n : 1) * sizeof(*by_pair));
 
-				d[k++] = positive ? log(x) - log(b) : x - b;
-				break;
-			}
+	if (!d || !by_pair) {
+		free(d);
+		free(by_pair);
+		return -ENOMEM;
+	}
+	/* NEW's samples in pair order (the first of equal pairs first), so
+	 * that each BASE sample finds its partner by bisection. */
+	for (size_t j = 0; j < nw->n; j++)
+		by_pair[j] = j;
+	qsort_r(by_pair, nw->n, sizeof(*by_pair), cmp_pair, nw->pair);
+	for (size_t i = 0; i < base->n; i++) {
+		size_t lo = 0, hi = nw->n;
+
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+
+			if (nw->pair[by_pair[mid]] < base->pair[i])
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (lo < nw->n && nw->pair[by_pair[lo]] == base->pair[i]) {
+			double b = base->samples[i];
+			double x = nw->samples[by_pair[lo]];
+
+			d[k++] = positive ? log(x) - log(b) : x - b;
+		}
+	}
+	free(by_pair);
 	r->pairs = k;
 	if (k < 2 || gate_min_p_paired(k) >= c->o->alpha) {
 		size_t need = 2;
@@ -837,6 +853,12 @@ static bool is_rate(const char *metric)
 	return len >= suffix && !strcmp(metric + len - suffix, "_per_second");
 }
 
+bool gate_higher_is_better(const struct gate_options *o)
+{
+	return o->direction == GATE_HIGHER ||
+	       (o->direction == GATE_AUTO && is_rate(o->metric));
+}
+
 static void ctx_free(struct gate_ctx *c)
 {
 	for (size_t i = 0; i < c->n_rules; i++)
@@ -890,8 +912,7 @@ int gate_compare_files(const struct gate_options *o, const char *base_path,
 	c.metric.name = o->metric;
 	c.metric.is_time =
 	    !strcmp(o->metric, "real_time") || !strcmp(o->metric, "cpu_time");
-	c.higher_is_better = o->direction == GATE_HIGHER ||
-			     (o->direction == GATE_AUTO && is_rate(o->metric));
+	c.higher_is_better = gate_higher_is_better(o);
 	err = gate_load(base_path, &c.metric, &base, c.why, sizeof(c.why));
 	if (!err)
 		err = gate_load(new_path, &c.metric, &nw, c.why, sizeof(c.why));
@@ -984,11 +1005,11 @@ int gate_compare_files(const struct gate_options *o, const char *base_path,
 			goto out;
 		}
 	}
-	if (print_all(&c, base_path, new_path, stdout)) {
+	if (!o->quiet && print_all(&c, base_path, new_path, stdout)) {
 		fprintf(stderr, "bench: compare: writing the output failed\n");
 		goto out;
 	}
-	if (base.incomplete || nw.incomplete)
+	if ((base.incomplete || nw.incomplete) && !o->quiet)
 		fprintf(stderr,
 			"bench: compare: warning: %s is an incomplete "
 			"run (interrupted)\n",

@@ -21,6 +21,7 @@ struct gate_options {
 	const char *noise_path; /* an A/A run, or NULL */
 	double noise_k;
 	const char *out_path; /* also write the output there, or NULL */
+	bool quiet;	      /* write out_path only, nothing on stdout */
 	unsigned given;	      /* options seen, one bit each: none twice */
 };
 
@@ -35,6 +36,9 @@ int gate_parse_option(struct gate_options *o, int argc, char **argv, int *i);
  * on standard output (and out_path). Returns the exit status: 0, 1 or 2. */
 int gate_compare_files(const struct gate_options *o, const char *base_path,
 		       const char *new_path);
+
+/* Whether a larger value of the compared metric is better. */
+bool gate_higher_is_better(const struct gate_options *o);
 
 /* The usage text of the compare options. */
 void gate_print_option_help(FILE *f);

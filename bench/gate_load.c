@@ -114,7 +114,7 @@ static int read_entry(struct gate_set *set, json_t *entry, size_t index,
 		      size_t why_len)
 {
 	json_t *name = json_object_get(entry, "name");
-	json_t *run_name, *run_type, *v;
+	json_t *run_name, *run_type;
 	const char *type = "iteration", *key;
 	struct gate_bench *b;
 	double x, scale = 1;
@@ -183,12 +183,10 @@ static int read_entry(struct gate_set *set, json_t *entry, size_t index,
 		return 0; /* an unknown run_type: not a sample */
 	}
 	key = metric->name;
-	v = json_object_get(entry, key);
-	if (!json_is_number(v)) {
+	if (gate_metric_value(entry, key, &x)) {
 		snprintf(why, why_len, "%s: no numeric \"%s\"", b->name, key);
 		return -EINVAL;
 	}
-	x = json_number_value(v);
 	if (metric->is_time) {
 		json_t *unit = json_object_get(entry, "time_unit");
 
@@ -227,6 +225,30 @@ static int read_entry(struct gate_set *set, json_t *entry, size_t index,
 		return 0;
 	}
 	return add_sample(b, x, pair_of(entry));
+}
+
+int gate_metric_value(json_t *entry, const char *metric, double *out)
+{
+	const char *part = metric;
+
+	*out = 0;
+	for (;;) {
+		size_t len = strcspn(part, "+");
+		char key[256];
+		json_t *v;
+
+		if (!len || len >= sizeof(key))
+			return -EINVAL;
+		memcpy(key, part, len);
+		key[len] = '\0';
+		v = json_object_get(entry, key);
+		if (!json_is_number(v))
+			return -EINVAL;
+		*out += json_number_value(v);
+		if (!part[len])
+			return 0;
+		part += len + 1;
+	}
 }
 
 int gate_load(const char *path, const struct gate_metric *metric,

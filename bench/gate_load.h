@@ -5,6 +5,7 @@
 #ifndef PT_GATE_LOAD_H
 #define PT_GATE_LOAD_H
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -35,6 +36,11 @@ struct gate_metric {
 	const char *name; /* real_time, cpu_time or a counter */
 	bool is_time;	  /* real_time or cpu_time: converted to nanoseconds */
 };
+
+/* The metric of one results entry: a field ("real_time", a counter) or a
+ * sum of fields ("cpu_user_s+cpu_sys_s"). Returns 0, or -EINVAL when a
+ * field is missing or not a number. No unit conversion. */
+int gate_metric_value(json_t *entry, const char *metric, double *out);
 
 /* Loads PATH. On failure returns a negative errno-style code and writes a
  * message (without the "bench: compare:" prefix) into why. */

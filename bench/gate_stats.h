@@ -46,13 +46,24 @@ int gate_mwu_test(const double *base, size_t m, const double *new_, size_t n,
 double gate_min_p(size_t m, size_t n);
 
 /* Hodges-Lehmann estimate of the shift new - base (median of the m * n
- * pairwise differences) and its distribution-free confidence interval at
+ * pairwise differences, found without forming them: O((m + n) log(m + n))
+ * time and O(m + n) memory) and its distribution-free confidence interval at
  * level 1 - alpha: [d(c+1), d(mn-c)] of the sorted differences, c the
  * largest value with P(U <= c) <= alpha/2 (exact distribution when the test
  * is exact, else c = floor(mn/2 - z(1-alpha/2) * sqrt(mn(m+n+1)/12))).
  * When no such c exists the interval is unbounded (-inf, +inf). */
 int gate_hl_shift(const double *base, size_t m, const double *new_, size_t n,
 		  double alpha, double *estimate, double *low, double *high);
+
+/* The k-th (0-based) smallest of the m * n differences y[j] - x[i], x and y
+ * sorted ascending, exactly as a sort of all of them would give, in
+ * O(64 (m + n)) time and no extra memory. NAN when k >= m * n. */
+double gate_kth_diff(const double *x, size_t m, const double *y, size_t n,
+		     size_t k);
+
+/* The k-th (0-based) smallest Walsh average (d[i] + d[j]) / 2, i <= j, of
+ * d sorted ascending, likewise. NAN when k >= n(n + 1)/2. */
+double gate_kth_walsh(const double *d, size_t n, size_t k);
 
 struct gate_wsr {
 	double t_plus;	/* sum of the ranks of the positive differences */

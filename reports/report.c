@@ -15,6 +15,7 @@
  */
 #include "report.h"
 #include "rep_internal.h"
+#include "pt_threshold.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -28,10 +29,11 @@
 
 static const char rep_usage[] =
     "usage: bench report RESULTS.json [MORE.json ...] -o DIR "
-    "[--threshold=PCT]\n"
+    "[--threshold=T]\n"
     "  Writes DIR/index.html (self-contained), DIR/report.md, DIR/data/*.csv\n"
     "  and DIR/plots/*.{svg,png,gp}. With several files, each later file is\n"
-    "  compared with the first: a job time ratio above 1 + PCT% (default 5)\n"
+    "  compared with the first: a job time ratio above 1 + T (5% or 0.05,\n"
+    "  the default; a bare number is a fraction below 1)\n"
     "  whose whole 95% bootstrap confidence interval is above 1 is a\n"
     "  regression.\n";
 
@@ -215,19 +217,15 @@ int rep_main(int argc, char **argv)
 				goto out;
 			out = strchr(a, '=') + 1;
 		} else if (!strncmp(a, "--threshold=", 12)) {
-			char *end;
-
 			if (threshold_given++ && rep_given_twice(a))
 				goto out;
-			double pct = strtod(a + 12, &end);
-			if (end == a + 12 || *end ||
-			    !(pct >= 0 && pct < 1000)) {
+			if (pt_parse_threshold(a + 12, &r.threshold)) {
 				fprintf(stderr,
-					"bench: report: bad --threshold: %s\n",
-					a + 12);
+					"bench: report: --threshold: invalid "
+					"value '%s' (%s)\n",
+					a + 12, PT_THRESHOLD_HINT);
 				goto out;
 			}
-			r.threshold = pct / 100;
 		} else if (a[0] == '-' && a[1]) {
 			fprintf(stderr,
 				"bench: report: unknown option %s (see bench "

@@ -46,6 +46,16 @@ expect slower4-below-threshold 0 'significant but within the threshold' \
 	compare "$F/base.json" "$F/slower4.json"
 expect slower4-threshold-3 1 "$SLOW .* REGRESSED" \
 	compare --threshold=3% "$F/base.json" "$F/slower4.json"
+expect slower4-threshold-0.03 1 "$SLOW .* REGRESSED" \
+	compare --threshold=0.03 "$F/base.json" "$F/slower4.json"
+expect threshold-bare-above-1 2 "^bench: compare: --threshold: invalid value '3' \(a percentage such as 2% or a fraction below 1" \
+	compare --threshold=3 "$F/base.json" "$F/slower4.json"
+printf '* 0.03\n' >"$OUT/t3.txt"
+expect thresholds-fraction 1 "$SLOW .* REGRESSED" \
+	compare --thresholds="$OUT/t3.txt" "$F/base.json" "$F/slower4.json"
+printf '* 3\n' >"$OUT/tbad.txt"
+expect thresholds-bare-above-1 2 'tbad.txt: line 1' \
+	compare --thresholds="$OUT/tbad.txt" "$F/base.json" "$F/slower4.json"
 expect reps2-inconclusive 0 "$SLOW .*inconclusive: too few repetitions \(2 and 2\)" \
 	compare "$F/reps2_base.json" "$F/reps2_slower10.json"
 expect reps2-no-verdict 0 '0 regressed, 0 improved, 0 unchanged, 3 inconclusive' \

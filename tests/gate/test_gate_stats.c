@@ -22,6 +22,8 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <stdbool.h>
 
 #include <cmocka.h>
 
@@ -246,6 +248,145 @@ static void test_hl_paired(void **state)
 	assert_near(hi, 2.0, 1e-12);
 }
 
+/*
+ * The fast order statistics against brute force: every pairwise difference
+ * (or Walsh average) formed and sorted, as the quadratic estimator did,
+ * on many small random samples with ties, negatives and mixed scales.
+ */
+static uint64_t rng_state = 42;
+
+static double random_value(void)
+{
+	uint64_t z = (rng_state += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	z ^= z >> 31;
+	switch (z % 4) {
+	case 0:
+		return (double)(int)(z >> 40 & 7) - 3; /* small ints: ties */
+	case 1:
+		return (double)(z >> 11) / 9007199254740992.0 * 20 - 10;
+	case 2:
+		return log((double)(z >> 11 | 1)); /* log-scale values */
+	default:
+		return -0.0 + (double)(z >> 60) * 1e-3;
+	}
+}
+
+static int cmp_d(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* The interval's critical value as gate_hl_shift computes it. */
+static long ref_critical(size_t m, size_t n, const double *x, const double *y,
+			 double alpha)
+{
+	size_t mn = m * n;
+	double all[64];
+	bool ties = false;
+	long c = -1;
+
+	for (size_t i = 0; i < m; i++)
+		all[i] = x[i];
+	for (size_t j = 0; j < n; j++)
+		all[m + j] = y[j];
+	qsort(all, m + n, sizeof(*all), cmp_d);
+	for (size_t i = 1; i < m + n; i++)
+		ties = ties || all[i] == all[i - 1];
+	if (!ties) {
+		double counts[32 * 32 + 1], total = 0, cum = 0;
+
+		assert_int_equal(gate_u_counts(m, n, counts), 0);
+		for (size_t k = 0; k <= mn; k++)
+			total += counts[k];
+		for (size_t k = 0; k <= mn; k++) {
+			cum += counts[k];
+			if (cum / total > alpha / 2)
+				break;
+			c = (long)k;
+		}
+	} else {
+		double sigma = sqrt((double)mn * (double)(m + n + 1) / 12);
+
+		c = (long)floor((double)mn / 2 -
+				gate_norm_isf(alpha / 2) * sigma);
+	}
+	return c;
+}
+
+static void test_fast_matches_brute_force(void **state)
+{
+	(void)state;
+	for (int round = 0; round < 400; round++) {
+		size_t m = 1 + (size_t)(round % 13), n = 1 + (size_t)(round / 13 % 11);
+		double x[16], y[16], xs[16], ys[16], all[16 * 16], est, lo, hi;
+		double u = 0;
+		struct gate_mwu t;
+		size_t k = 0, mn = m * n;
+		long c;
+
+		for (size_t i = 0; i < m; i++)
+			xs[i] = x[i] = random_value();
+		for (size_t j = 0; j < n; j++)
+			ys[j] = y[j] = random_value();
+		qsort(xs, m, sizeof(*xs), cmp_d);
+		qsort(ys, n, sizeof(*ys), cmp_d);
+		for (size_t j = 0; j < n; j++)
+			for (size_t i = 0; i < m; i++) {
+				all[k++] = y[j] - x[i];
+				u += y[j] > x[i] ? 1 : y[j] == x[i] ? 0.5 : 0;
+			}
+		qsort(all, mn, sizeof(*all), cmp_d);
+		for (k = 0; k < mn; k++)
+			assert_true(gate_kth_diff(xs, m, ys, n, k) == all[k]);
+		assert_true(isnan(gate_kth_diff(xs, m, ys, n, mn)));
+		assert_int_equal(gate_mwu_test(x, m, y, n, &t), 0);
+		assert_near(t.u_new, u, 0);
+		assert_int_equal(
+		    gate_hl_shift(x, m, y, n, 0.05, &est, &lo, &hi), 0);
+		assert_near(est,
+			    mn % 2 ? all[mn / 2]
+				   : (all[mn / 2 - 1] + all[mn / 2]) / 2,
+			    0);
+		c = ref_critical(m, n, x, y, 0.05);
+		if (c < 0 || (size_t)c >= mn - (size_t)c) {
+			assert_true(isinf(lo) && isinf(hi));
+		} else {
+			assert_near(lo, all[c], 0);
+			assert_near(hi, all[mn - 1 - (size_t)c], 0);
+		}
+	}
+}
+
+static void test_fast_walsh_matches_brute_force(void **state)
+{
+	(void)state;
+	for (int round = 0; round < 200; round++) {
+		size_t n = 1 + (size_t)(round % 23), k = 0;
+		double d[24], ds[24], w[24 * 25 / 2], est, lo, hi;
+
+		for (size_t i = 0; i < n; i++)
+			ds[i] = d[i] = random_value();
+		qsort(ds, n, sizeof(*ds), cmp_d);
+		for (size_t i = 0; i < n; i++)
+			for (size_t j = i; j < n; j++)
+				w[k++] = (d[i] + d[j]) / 2;
+		qsort(w, k, sizeof(*w), cmp_d);
+		for (size_t q = 0; q < k; q++)
+			assert_true(gate_kth_walsh(ds, n, q) == w[q]);
+		assert_true(isnan(gate_kth_walsh(ds, n, k)));
+		assert_int_equal(gate_hl_paired(d, n, 0.05, &est, &lo, &hi), 0);
+		assert_near(est, k % 2 ? w[k / 2] : (w[k / 2 - 1] + w[k / 2]) / 2,
+			    0);
+		assert_true(isinf(lo) || lo == w[0] ||
+			    bsearch(&lo, w, k, sizeof(*w), cmp_d));
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -260,6 +401,8 @@ int main(void)
 	    cmocka_unit_test(test_signed_rank_counts),
 	    cmocka_unit_test(test_wilcoxon),
 	    cmocka_unit_test(test_hl_paired),
+	    cmocka_unit_test(test_fast_matches_brute_force),
+	    cmocka_unit_test(test_fast_walsh_matches_brute_force),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -186,13 +186,15 @@ no -o DIR given|report @F@
 no results file given|report -o @DIR@
 needs a directory|report @F@ -o
 no -o DIR given|report @F@ -o @EMPTY@
-bad --threshold|report @F@ -o @DIR@ --threshold=
-bad --threshold|report @F@ -o @DIR@ --threshold=-1
-bad --threshold|report @F@ -o @DIR@ --threshold=nan
-bad --threshold|report @F@ -o @DIR@ --threshold=1e999
+--threshold: invalid value|report @F@ -o @DIR@ --threshold=
+--threshold: invalid value|report @F@ -o @DIR@ --threshold=-1
+--threshold: invalid value|report @F@ -o @DIR@ --threshold=nan
+--threshold: invalid value|report @F@ -o @DIR@ --threshold=1e999
 unknown option --frob|report @F@ -o @DIR@ --frob
 given twice|report @F@ -o @DIR@ -o @DIR2@
-given twice|report @F@ -o @DIR@ --threshold=1 --threshold=2
+given twice|report @F@ -o @DIR@ --threshold=1% --threshold=2%
+--threshold: invalid value '2' (a percentage such as 2% or a fraction|report @F@ -o @DIR@ --threshold=2
+--threshold: invalid value|report @F@ -o @DIR@ --threshold=1e-2
 No such file or directory|report @MISSING@.json -o @DIR@
 Is a directory|report @IN@ -o @DIR@
 No such file or directory|report @F@ -o @MISSING@
@@ -203,7 +205,9 @@ only two files|compare @F@ @F@ @F@
 --alpha|compare --alpha=0 @F@ @F@
 --alpha|compare --alpha=0.6 @F@ @F@
 --alpha|compare --alpha=nan @F@ @F@
---threshold|compare --threshold=5 @F@ @F@
+--threshold: invalid value '5' (a percentage such as 2% or a fraction|compare --threshold=5 @F@ @F@
+--threshold: invalid value|compare --threshold=0x1 @F@ @F@
+--threshold: invalid value|compare --threshold=1000% @F@ @F@
 --threshold|compare --threshold=-5% @F@ @F@
 --threshold|compare --threshold=inf% @F@ @F@
 --thresholds|compare --thresholds= @F@ @F@

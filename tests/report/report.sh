@@ -102,7 +102,7 @@ check "regression flagged" grep -q '^1,cpu-hash/process-pool/workers:1/tasks:100
 check "improvement flagged" grep -q '^9,cpu-hash/thread-pool/workers:1/tasks:100/manual_time,.*,improvement,' r2/data/compare-f2.csv
 check "regression highlighted in markdown" grep -q '^| \*\*cpu-hash/process-pool/workers:1' r2/report.md
 check "regression highlighted in html" grep -q '<tr class="bad"><td>cpu-hash/process-pool/workers:1' r2/index.html
-"$BENCH" report "$FIX/cpu-hash.json" "$FIX/cpu-hash-b.json" --threshold=50 -o r2b >/dev/null 2>&1
+"$BENCH" report "$FIX/cpu-hash.json" "$FIX/cpu-hash-b.json" --threshold=50% -o r2b >/dev/null 2>&1
 check "--threshold=50: no regression" bash -c "! grep -q ',regression,' r2b/data/compare-f2.csv"
 check "same machine: no mixed-machine warning" bash -c "! grep -q 'mixed machines' err.txt"
 
