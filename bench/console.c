@@ -600,6 +600,31 @@ static void explain_slow(const struct table *t, const struct row *r,
 }
 
 /*
+ * An efficiency above 120%: tasks that wait (an io workload) can, compute
+ * cannot, so there the serial time is the suspect. Empty when not so.
+ */
+static void superlinear(const struct table *t, const struct row *r,
+			char *buf, size_t len)
+{
+	const struct workload *w = wl_find(r->workload);
+
+	buf[0] = '\0';
+	if (!isfinite(r->efficiency) || r->efficiency <= 1.2)
+		return;
+	if (w && w->kind == WL_IO)
+		snprintf(buf, len,
+			 "efficiency %.0f%% on %ld CPUs: its tasks wait more "
+			 "than they compute",
+			 r->efficiency * 100, t->cpus);
+	else
+		snprintf(buf, len,
+			 "efficiency %.0f%% on %ld CPUs, more than the CPUs "
+			 "can give: the serial time was slowed, a noisy "
+			 "figure (--repetitions=5 tells)",
+			 r->efficiency * 100, t->cpus);
+}
+
+/*
  * One line per group: the fastest configuration and its speedup, the best
  * of the other executors, and the configurations much slower than serial
  * with the reason in numbers. At most max_lines lines in all.
@@ -609,6 +634,7 @@ static void print_conclusions(FILE *out, const struct table *t)
 	const unsigned max_groups = 4;
 	unsigned groups = 0, skipped = 0;
 	char line[1024], a[32], b[32], why[256], busy[96] = "";
+	const char *serial;
 
 	/* A busy machine explains a low efficiency: the load at the start. */
 	if (t->load > 0.5 * (double)t->cpus && t->cpus > 0)
@@ -673,32 +699,38 @@ static void print_conclusions(FILE *out, const struct table *t)
 			print_wrapped(out, line, "  ");
 			continue;
 		}
-		fmt_speedup(best->speedup, b, sizeof(b));
-		if (best->speedup < 1)
+		serial = has_ref ? "serial" : "a serial reference job";
+		if (best->speedup < 1) {
+			/* Nothing beats serial: say by how much, and why. */
+			explain_slow(t, best, why, sizeof(why));
+			fmt_speedup(1 / best->speedup, b, sizeof(b));
 			used = (size_t)snprintf(
 			    line, sizeof(line),
-			    "%s: serial is fastest; the best of the others, "
-			    "%s at W=%u, runs %s the speed of %s",
+			    "%s: serial is fastest; the best of the others, %s "
+			    "at W=%u, is %s slower than %s: %s%s",
 			    best->group, best->exlabel, best->workers, b,
-			    has_ref ? "serial" : "a serial reference job");
-		else
+			    serial, why, busy);
+			if (slowest == best)
+				slowest = NULL;
+		} else {
+			fmt_speedup(best->speedup, b, sizeof(b));
 			used = (size_t)snprintf(
 			    line, sizeof(line), "%s: fastest %s at W=%u, %s %s",
 			    best->group, best->exlabel, best->workers, b,
-			    has_ref ? "serial" : "a serial reference job");
-		if (isfinite(best->efficiency) && best->efficiency > 1.2)
-			used += (size_t)snprintf(
-			    line + used, sizeof(line) - used,
-			    " (efficiency %.0f%% on %ld CPUs: its tasks wait "
-			    "more than they compute)",
-			    best->efficiency * 100, t->cpus);
-		else if (isfinite(best->efficiency))
-			used += (size_t)snprintf(line + used,
-						 sizeof(line) - used,
-						 " (%.0f%% efficient%s)",
-						 best->efficiency * 100,
-						 best->efficiency < 0.8 ? busy : "");
-		if (second && isfinite(second->speedup)) {
+			    serial);
+			superlinear(t, best, why, sizeof(why));
+			if (why[0])
+				used += (size_t)snprintf(line + used,
+							 sizeof(line) - used,
+							 " (%s)", why);
+			else if (isfinite(best->efficiency))
+				used += (size_t)snprintf(
+				    line + used, sizeof(line) - used,
+				    " (%.0f%% efficient%s)",
+				    best->efficiency * 100,
+				    best->efficiency < 0.8 ? busy : "");
+		}
+		if (second && isfinite(second->speedup) && used < sizeof(line)) {
 			fmt_speedup(second->speedup, b, sizeof(b));
 			used += (size_t)snprintf(line + used,
 						 sizeof(line) - used,
@@ -710,8 +742,9 @@ static void print_conclusions(FILE *out, const struct table *t)
 			explain_slow(t, slowest, why, sizeof(why));
 			fmt_speedup(1 / slowest->speedup, b, sizeof(b));
 			snprintf(line + used, sizeof(line) - used,
-				 "; %s at W=%u %s slower than serial: %s",
-				 slowest->exlabel, slowest->workers, b, why);
+				 "; %s at W=%u %s slower than %s: %s",
+				 slowest->exlabel, slowest->workers, b, serial,
+				 why);
 		}
 		print_wrapped(out, line, "  ");
 	}
