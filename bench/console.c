@@ -369,7 +369,7 @@ static const char *const headers[NCOLS] = {
     "workload", "executor", "W",   "job time", "speedup",
     "effic",    "ovh/task", "create/w", "cpu", "flags"};
 
-#define CELL 96
+#define CELL LABEL_MAX
 
 static bool noisy(const struct row *r)
 {
