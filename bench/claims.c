@@ -35,6 +35,7 @@
 #include <jansson.h>
 
 #include "claims_rules.h"
+#include "pt_json.h"
 #include "cli.h"
 #include "gate_stats.h"
 #include "gbw.h"
@@ -73,17 +74,6 @@ struct cl_row {
 	json_t *entries;  /* run names the figures came from */
 };
 
-static double unit_seconds(const char *unit)
-{
-	if (!unit || !strcmp(unit, "ns"))
-		return 1e-9;
-	if (!strcmp(unit, "us"))
-		return 1e-6;
-	if (!strcmp(unit, "ms"))
-		return 1e-3;
-	return 1;
-}
-
 /*
  * The median over a configuration's iteration entries of a figure: "wall"
  * is real_time in seconds, anything else a counter. NAN when the
@@ -107,7 +97,7 @@ static double cl_get(const struct cl_meas *m, const char *key)
 		if (!strcmp(key, "wall")) {
 			v = json_object_get(e, "real_time");
 			x = json_number_value(v) *
-			    unit_seconds(json_string_value(
+			    pt_json_unit_seconds(json_string_value(
 				json_object_get(e, "time_unit")));
 		} else {
 			v = json_object_get(e, key);

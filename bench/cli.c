@@ -328,18 +328,26 @@ static int gb_push(struct pt_options *o, char *arg, char *err, size_t errlen)
 	return 0;
 }
 
-static int parse_format(const char *flag, const char *v, enum gb_format *out,
+static int parse_format(const char *flag, const char *v, struct pt_options *o,
 			char *err, size_t errlen)
 {
+	enum gb_format *out = &o->format;
+
+	/* Google Benchmark's own flag means its own console rows. */
+	o->console_full = !strcmp(flag, "--benchmark_format");
 	if (!strcmp(v, "console"))
 		*out = GB_FORMAT_CONSOLE;
+	else if (!strcmp(v, "console-full") && !o->console_full)
+		*out = GB_FORMAT_CONSOLE, o->console_full = true;
 	else if (!strcmp(v, "json"))
 		*out = GB_FORMAT_JSON;
 	else if (!strcmp(v, "csv"))
 		*out = GB_FORMAT_CSV;
 	else {
 		snprintf(err, errlen,
-			 "%s: '%s' is not one of console, json, csv", flag, v);
+			 "%s: '%s' is not one of %s", flag, v,
+			 o->console_full ? "console, json, csv"
+					 : "console, console-full, json, csv");
 		return -EINVAL;
 	}
 	return 0;
@@ -421,6 +429,21 @@ static const char *const value_flags[] = {
     NULL,
 };
 /* clang-format on */
+
+/* Flags without a value (the completion script lists them). */
+static const char *const switch_flags[] = {
+    "--help", "-h", "--version", "--list", "--dry-run", "--ci", NULL,
+};
+
+const char *const *pt_cli_value_flags(void)
+{
+	return value_flags;
+}
+
+const char *const *pt_cli_switch_flags(void)
+{
+	return switch_flags;
+}
 
 /* Flags that may be given more than once (each adds to the run). */
 static const char *const repeatable_flags[] = {"--param", "-p", NULL};
@@ -526,12 +549,14 @@ int pt_parse_args(int argc, char **argv, struct pt_options *o, char *err,
 			} else if (!strncmp(arg, "--benchmark_format=", 19)) {
 				rc =
 				    parse_format("--benchmark_format", arg + 19,
-						 &o->format, err, errlen);
+						 o, err, errlen);
 				if (rc)
 					return rc;
 			} else if ((rc = gb_push(o, arg, err, errlen))) {
 				return rc;
 			}
+			o->repetitions_given |=
+			    !strncmp(arg, "--benchmark_repetitions=", 24);
 			continue;
 		}
 		if (nlen >= sizeof(name)) {
@@ -567,6 +592,10 @@ int pt_parse_args(int argc, char **argv, struct pt_options *o, char *err,
 			o->version = true;
 		} else if (!strcmp(name, "--list")) {
 			o->list = true;
+		} else if (!strcmp(name, "--dry-run")) {
+			o->dry_run = true;
+		} else if (!strcmp(name, "--ci")) {
+			o->ci = true;
 		} else if (!strcmp(name, "--executor") ||
 			   !strcmp(name, "--executors")) {
 			rc = parse_names("--executor", val,
@@ -696,8 +725,7 @@ int pt_parse_args(int argc, char **argv, struct pt_options *o, char *err,
 				return -EINVAL;
 			}
 		} else if (!strcmp(name, "--format")) {
-			rc = parse_format("--format", val, &o->format, err,
-					  errlen);
+			rc = parse_format("--format", val, o, err, errlen);
 			if (rc)
 				return rc;
 		} else if (!strcmp(name, "--out")) {
@@ -717,6 +745,7 @@ int pt_parse_args(int argc, char **argv, struct pt_options *o, char *err,
 			snprintf(o->gb_storage[0], sizeof(o->gb_storage[0]),
 				 "--benchmark_repetitions=%llu",
 				 (unsigned long long)v);
+			o->repetitions_given = true;
 			if ((rc = gb_push(o, o->gb_storage[0], err, errlen)))
 				return rc;
 		} else if (!strcmp(name, "--min-time")) {
@@ -743,6 +772,13 @@ int pt_parse_args(int argc, char **argv, struct pt_options *o, char *err,
 				 "unknown option '%s' (see bench --help)", arg);
 			return -EINVAL;
 		}
+	}
+	/* --ci takes the median of three repetitions unless told. */
+	if (o->ci && !o->repetitions_given) {
+		snprintf(o->gb_storage[0], sizeof(o->gb_storage[0]),
+			 "--benchmark_repetitions=%d", PT_CI_REPETITIONS);
+		if ((rc = gb_push(o, o->gb_storage[0], err, errlen)))
+			return rc;
 	}
 	return check_gb_repeats(o, err, errlen);
 }
@@ -801,20 +837,32 @@ void pt_print_usage(void)
 	    "--benchmark_filter=pool\n"
 	    "\n"
 	    "Output:\n"
-	    "  --format=F            console (default), json or csv on "
-	    "standard output\n"
+	    "  --format=F            console (default: a table with speedup, "
+	    "efficiency and\n"
+	    "                        conclusions), console-full (Google "
+	    "Benchmark's rows),\n"
+	    "                        json or csv, on standard output\n"
 	    "  --out=FILE            write the results (Google Benchmark "
 	    "JSON) to FILE\n"
 	    "  --counters=LIST       PAPI events counted in every worker "
 	    "(names, or default)\n"
 	    "  --trace=FILE          write a Chrome trace-event timeline of "
 	    "one job per config\n"
+	    "  --ci                  results fit for CI trackers: one entry "
+	    "per configuration\n"
+	    "                        (median of %d repetitions unless "
+	    "--repetitions), no errors\n"
+	    "  --dry-run             check everything and print the plan; "
+	    "run nothing\n"
 	    "  --list                list workloads, parameters and "
 	    "executors\n"
+	    "  --completion=bash     print a bash completion script\n"
 	    "  --help, --version\n"
 	    "\n"
 	    "Exit status: 0 all configurations measured, 1 some "
 	    "configuration failed\n"
-	    "(recorded as an error entry), 2 bad usage or input.\n",
-	    cpus);
+	    "(recorded as an error entry), 2 bad usage or input.\n"
+	    "On a terminal a progress line is shown on standard error "
+	    "(not when CI is set).\n",
+	    cpus, PT_CI_REPETITIONS);
 }

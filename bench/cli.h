@@ -20,6 +20,7 @@
 #define PT_MAX_WORKERS 100000u
 #define PT_MAX_TASKS   100000000ull
 #define PT_MAX_LIST    256  /* entries in one expanded list */
+#define PT_CI_REPETITIONS 3 /* --ci without --repetitions */
 #define PT_MIN_TIMEOUT 0.01 /* seconds: less cannot even start a child */
 
 /* One --param K=V[,V...]: the values parsed per workload that has K. */
@@ -52,6 +53,9 @@ struct pt_options {
 	unsigned retries;	       /* with EX_ON_FAILURE_RETRY */
 	double task_timeout;	       /* seconds; 0: none */
 	enum gb_format format;
+	bool console_full; /* --format=console-full: Google Benchmark's rows */
+	bool ci;	   /* --ci: one entry per configuration, no errors */
+	bool dry_run;	   /* --dry-run: parse, validate, print the plan */
 	const char *out_path;
 	struct pt_counter_list counters; /* --counters; n 0: none */
 	bool counters_given;
@@ -64,6 +68,7 @@ struct pt_options {
 	char gb_storage[2][64]; /* the translated --repetitions, --min-time */
 
 	bool list, help, version;
+	bool repetitions_given; /* --repetitions or --benchmark_repetitions */
 };
 
 /*
@@ -86,5 +91,10 @@ int pt_parse_u64(const char *text, uint64_t lo, uint64_t hi, uint64_t *out);
 int pt_parse_seconds(const char *text, double *out);
 
 void pt_print_usage(void);
+
+/* The flags of a run, NULL-terminated: those taking a value, and the rest
+ * (what the shell completion offers). */
+const char *const *pt_cli_value_flags(void);
+const char *const *pt_cli_switch_flags(void);
 
 #endif

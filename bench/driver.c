@@ -34,6 +34,7 @@
 #include <unistd.h>
 
 #include "probe.h"
+#include "progress.h"
 #include "transport.h"
 
 #define POISON 0xdeadbeefdeadbeefULL
@@ -60,6 +61,7 @@ struct child_ctx {
 	size_t trace_len;
 	bool want_trace;
 	uint64_t payload_jobs; /* jobs prepared so far: the next seed */
+	double serial_ref_s;   /* the serial reference job; 0: not yet */
 };
 
 /* Totals over the jobs of one benchmark run, for the counters. */
@@ -70,6 +72,13 @@ struct fault_totals {
 	uint64_t last_count; /* failures of the last job that had some */
 	char last[400];	     /* and the first three of them, described */
 };
+
+static int cmp_seconds(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
 
 double pt_now(void)
 {
@@ -466,6 +475,56 @@ static int payload_check(const struct child_ctx *x, char *msg, size_t len)
 	return 0;
 }
 
+/*
+ * The serial reference (plan.h, serial_ref): where the plan has no serial
+ * configuration of this job, the same job is also run by the serial
+ * executor in this thread, so that a speedup can still be given. It runs
+ * after the timed jobs and the accounting, so it changes no other figure:
+ * three jobs (one if a job takes more than a second), the median kept, its
+ * results verified like any job's; once per child, although Google
+ * Benchmark calls bench_config several times. Not for payload workloads
+ * (their jobs need a transport) nor tasks designed to fail.
+ */
+static void serial_reference(gb_state *st, struct child_ctx *x,
+			     const struct ex_job *job)
+{
+	const struct executor_ops *serial = ex_find("serial");
+	struct ex_config exc = x->c->exc;
+	struct executor *ex = NULL;
+	double t[3], begin;
+	char msg[256];
+	unsigned n = 0;
+
+	if (!x->c->serial_ref || x->c->wl->payload || x->designed_failures ||
+	    !serial)
+		return;
+	if (x->serial_ref_s <= 0) {
+		exc.workers = 1;
+		if (serial->start(&exc, &ex, msg, sizeof(msg)))
+			return;
+		while (n < 3) {
+			for (uint64_t i = 0; i < x->c->tasks; i++)
+				x->results[i] = POISON;
+			x->failures.count = 0;
+			begin = pt_now();
+			if (serial->map(ex, job))
+				break;
+			t[n] = pt_now() - begin;
+			if (verify(x, msg, sizeof(msg)))
+				break;
+			if (t[n++] > 1)
+				break;
+		}
+		serial->stop(ex);
+		if (n == 0 || (n < 3 && t[n - 1] <= 1))
+			return; /* failed: no reference rather than a wrong one */
+		qsort(t, n, sizeof(t[0]), cmp_seconds);
+		x->serial_ref_s = t[n / 2];
+	}
+	gb_set_counter(st, "serial_ref_s", x->serial_ref_s,
+		       GB_COUNTER_DEFAULT);
+}
+
 static void bench_config(gb_state *st, void *arg)
 {
 	struct child_ctx *x = arg;
@@ -487,6 +546,7 @@ static void bench_config(gb_state *st, void *arg)
 	struct pt_transport *tr = NULL;
 	int rc;
 
+	pt_progress_run(gb_iterations(st));
 	if (x->setup_error[0]) {
 		gb_skip_with_error(st, x->setup_error);
 		return;
@@ -575,6 +635,8 @@ static void bench_config(gb_state *st, void *arg)
 	/* A spawned child runs its task from the job's description, not the
 	 * wrapped function: process-spawn has no instrumented job; nor have
 	 * payload workloads, whose tasks run inside the transport. */
+	if (!failed)
+		serial_reference(st, x, &job);
 	if (!failed && x->probe && !c->ex->runs_spec && !c->wl->payload)
 		run_instrumented(st, x, &job);
 }
@@ -628,6 +690,7 @@ int pt_run_config(const struct pt_config *c, const struct pt_child_io *io)
 	    .out_path = io->json_path,
 	    .print_header = io->print_header,
 	    .name_width = io->name_width,
+	    .before_output = pt_progress_clear,
 	};
 	size_t n = c->tasks ? c->tasks : 1;
 	gb_bench *b;

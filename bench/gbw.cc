@@ -10,7 +10,9 @@
  * context block and the column headers and pad names to a width the parent
  * chose, and a "tee" reporter copies every report into a JSONReporter of the
  * library writing to opts->out_path, so the file keeps Google Benchmark's own
- * schema byte for byte.
+ * schema byte for byte. On the way the tee puts the CPU time of every worker,
+ * thread or process, into each run's cpu time (CpuTruth), so that every
+ * reader of the output (compare.py, CI trackers) sees the job's real CPU.
  *
  * Invariant: no C++ exception ever crosses into C. Every extern "C" function
  * catches everything and turns it into an error code, NULL or a no-op, and
@@ -49,6 +51,13 @@ namespace internal
  */
 ConsoleReporter::OutputOptions GetOutputOptions(bool force_no_color);
 } // namespace internal
+/*
+ * The library's --benchmark_report_aggregates_only and
+ * --benchmark_display_aggregates_only, also exported by libbenchmark 1.7.x:
+ * gb_run() applies them itself (see TruthReporter).
+ */
+extern bool FLAGS_benchmark_report_aggregates_only;
+extern bool FLAGS_benchmark_display_aggregates_only;
 } // namespace benchmark
 
 namespace
@@ -154,6 +163,31 @@ bool initialize_would_exit(const char *arg)
 }
 
 /*
+ * The library, built without NDEBUG (Debian's package is), ends its context
+ * block with "***WARNING*** Library was built as DEBUG. Timings may be
+ * affected." That concerns the library's own bookkeeping between our timed
+ * regions: bench times every job itself (manual time: the clock is read
+ * just around map()). So the line is replaced by one that says so.
+ */
+const char debug_warning[] = "***WARNING*** Library was built as DEBUG.";
+const char debug_note[] =
+    "bench: note: libbenchmark is a debug build (Debian's package); that "
+    "slows only its own loop between jobs, not the timed region: bench "
+    "reads the clock around each job itself (manual time)\n";
+
+std::string replace_debug_warning(std::string text)
+{
+	size_t at = text.find(debug_warning);
+	if (at == std::string::npos)
+		return text;
+	size_t eol = text.find('\n', at);
+	text.replace(at, eol == std::string::npos ? text.size() - at
+						   : eol + 1 - at,
+		     debug_note);
+	return text;
+}
+
+/*
  * Console output for split runs: the context block and the column headers
  * only when asked for, and names padded to a width fixed by the caller so
  * that lines printed by different children line up.
@@ -172,7 +206,12 @@ class ConsoleDisplay : public benchmark::ConsoleReporter
 	{
 		bool ok = true;
 		if (show_header_) {
+			std::ostream &errors = GetErrorStream();
+			std::ostringstream context_text;
+			SetErrorStream(&context_text);
 			ok = ConsoleReporter::ReportContext(context);
+			SetErrorStream(&errors);
+			errors << replace_debug_warning(context_text.str());
 		} else {
 			/* What the base does, less PrintBasicContext(). */
 			name_field_width_ = context.name_field_width;
@@ -220,9 +259,13 @@ class CsvDisplay : public BenchmarkReporter
 
 	bool ReportContext(const Context &context) override
 	{
-		csv_->SetErrorStream(show_header_ ? &GetErrorStream()
-						  : &discarded_);
-		return csv_->ReportContext(context);
+		csv_->SetErrorStream(&context_text_);
+		bool ok = csv_->ReportContext(context);
+		if (show_header_)
+			GetErrorStream()
+			    << replace_debug_warning(context_text_.str());
+		context_text_.str("");
+		return ok;
 	}
 
 	void ReportRuns(const std::vector<Run> &reports) override
@@ -249,44 +292,162 @@ class CsvDisplay : public BenchmarkReporter
       private:
 	std::unique_ptr<BenchmarkReporter> csv_;
 	std::ostringstream buffer_;
-	std::ostringstream discarded_;
+	std::ostringstream context_text_;
 	bool show_header_;
 	bool header_dropped_ = false;
 };
 
 /*
- * Sends every report to the display and to the file reporter, so the file
- * gets the library's JSON without --benchmark_out (which exits the process
- * when the file cannot be opened, and is a global flag children would share).
- * The library sees only a display reporter, so both get the runs it selects
- * for display: --benchmark_display_aggregates_only thins the file too.
+ * The CPU time of a job, as every tool reading Google Benchmark's output
+ * sees it. The library's CPU timer measures the calling thread only, and
+ * never a worker process: the thread pool showed half its CPU, the process
+ * pool almost none (63 us of CPU against 1,096 us of wall time), and
+ * compare.py turned that into a fake CPU win. The driver measures the real
+ * figure, every thread and every reaped worker process over the run
+ * (counters cpu_user_s and cpu_sys_s, per iteration); this sets each run's
+ * cpu time from them before any reporter sees it, and recomputes the
+ * aggregates' cpu time from the corrected repetitions with the library's
+ * own statistics functions and its own rescaling (taken from what it did
+ * to the real time). real_time is left as it is.
  */
-class TeeReporter : public BenchmarkReporter
+class CpuTruth
 {
       public:
-	TeeReporter(BenchmarkReporter *display, BenchmarkReporter *file)
-	    : display_(display), file_(file)
+	void correct(std::vector<BenchmarkReporter::Run> &runs)
+	{
+		for (auto &run : runs) {
+			if (run.run_type == BenchmarkReporter::Run::RT_Aggregate)
+				correct_aggregate(run);
+			else
+				correct_iteration(run);
+		}
+	}
+
+      private:
+	struct Seen {
+		std::vector<double> cpu, real; /* accumulated, per run */
+		int64_t iterations = 0;	       /* of the first */
+		const std::vector<benchmark::internal::Statistics> *stats =
+		    nullptr;
+	};
+	std::map<std::string, Seen> seen_;
+
+	static bool summed_cpu(const BenchmarkReporter::Run &run, double *out)
+	{
+		auto user = run.counters.find("cpu_user_s");
+		auto sys = run.counters.find("cpu_sys_s");
+		if (user == run.counters.end() || sys == run.counters.end())
+			return false;
+		*out = user->second.value + sys->second.value;
+		return true;
+	}
+
+	void correct_iteration(BenchmarkReporter::Run &run)
+	{
+		double per_iteration;
+		if (run.error_occurred || run.iterations <= 0 ||
+		    !summed_cpu(run, &per_iteration))
+			return;
+		run.cpu_accumulated_time =
+		    per_iteration * static_cast<double>(run.iterations);
+		Seen &s = seen_[run.run_name.str()];
+		s.cpu.push_back(run.cpu_accumulated_time);
+		s.real.push_back(run.real_accumulated_time);
+		s.stats = run.statistics;
+		if (s.iterations == 0)
+			s.iterations = run.iterations;
+	}
+
+	void correct_aggregate(BenchmarkReporter::Run &run)
+	{
+		auto it = seen_.find(run.run_name.str());
+		if (it == seen_.end() || it->second.stats == nullptr)
+			return;
+		for (const auto &stat : *it->second.stats) {
+			if (stat.name_ != run.aggregate_name)
+				continue;
+			double real = stat.compute_(it->second.real);
+			double cpu = stat.compute_(it->second.cpu);
+			/* The library rescales time statistics from the
+			 * repetitions' totals to per-iteration figures; its
+			 * factor is what it did to the real time. */
+			double scale = 1;
+			if (real != 0)
+				scale = run.real_accumulated_time / real;
+			else if (stat.unit_ == benchmark::kTime &&
+				 it->second.iterations > 0)
+				scale = static_cast<double>(
+					    it->second.cpu.size()) /
+					static_cast<double>(
+					    it->second.iterations);
+			run.cpu_accumulated_time = cpu * scale;
+			return;
+		}
+	}
+};
+
+/*
+ * Sends every report to the display and, when there is one, to the file
+ * reporter, so the file gets the library's JSON without --benchmark_out
+ * (which exits the process when the file cannot be opened, and is a global
+ * flag children would share); corrects the CPU time first (CpuTruth). The
+ * library is run with its two aggregates-only flags off, so that the
+ * repetitions always reach CpuTruth, and their meaning is applied here:
+ * report_aggregates_only keeps only the aggregates in the display and the
+ * file, display_aggregates_only only in the display, and in both cases the
+ * repetitions are kept when no aggregates follow them (as the library does).
+ */
+class TruthReporter : public BenchmarkReporter
+{
+      public:
+	TruthReporter(BenchmarkReporter *display, BenchmarkReporter *file,
+		      void (*before_output)(void), bool report_aggregates_only,
+		      bool display_aggregates_only)
+	    : display_(display), file_(file), before_output_(before_output),
+	      file_aggregates_only_(report_aggregates_only),
+	      display_aggregates_only_(report_aggregates_only ||
+				       display_aggregates_only)
 	{
 	}
 
 	bool ReportContext(const Context &context) override
 	{
 		context_reported_ = true;
+		if (before_output_)
+			before_output_();
 		bool display_ok = display_->ReportContext(context);
-		bool file_ok = file_->ReportContext(context);
+		bool file_ok = file_ == nullptr || file_->ReportContext(context);
 		return display_ok && file_ok;
 	}
 
 	void ReportRuns(const std::vector<Run> &reports) override
 	{
-		display_->ReportRuns(reports);
-		file_->ReportRuns(reports);
+		std::vector<Run> runs(reports);
+		truth_.correct(runs);
+		bool aggregates = !runs.empty() &&
+				  runs.front().run_type == Run::RT_Aggregate;
+		if (aggregates) {
+			send(pending_, !display_aggregates_only_,
+			     !file_aggregates_only_);
+			pending_.clear();
+			send(runs, true, true);
+			return;
+		}
+		flush_pending();
+		if (display_aggregates_only_ || file_aggregates_only_)
+			pending_ = runs;
+		else
+			send(runs, true, true);
 	}
 
 	void Finalize() override
 	{
+		flush_pending();
+		if (before_output_)
+			before_output_();
 		display_->Finalize();
-		file_->Finalize();
+		if (file_)
+			file_->Finalize();
 	}
 
 	bool context_reported() const
@@ -295,9 +456,55 @@ class TeeReporter : public BenchmarkReporter
 	}
 
       private:
+	void send(const std::vector<Run> &runs, bool to_display, bool to_file)
+	{
+		if (runs.empty())
+			return;
+		if (to_display) {
+			if (before_output_)
+				before_output_();
+			display_->ReportRuns(runs);
+		}
+		if (to_file && file_)
+			file_->ReportRuns(runs);
+	}
+
+	void flush_pending()
+	{
+		send(pending_, true, true);
+		pending_.clear();
+	}
+
 	BenchmarkReporter *display_;
 	BenchmarkReporter *file_;
+	void (*before_output_)(void);
+	bool file_aggregates_only_, display_aggregates_only_;
 	bool context_reported_ = false;
+	std::vector<Run> pending_;
+	CpuTruth truth_;
+};
+
+/* Turns the library's aggregates-only flags off for one run (see
+ * TruthReporter), restoring them afterwards. */
+class AggregatesOnlyFlags
+{
+      public:
+	AggregatesOnlyFlags()
+	    : report_(benchmark::FLAGS_benchmark_report_aggregates_only),
+	      display_(benchmark::FLAGS_benchmark_display_aggregates_only)
+	{
+		benchmark::FLAGS_benchmark_report_aggregates_only = false;
+		benchmark::FLAGS_benchmark_display_aggregates_only = false;
+	}
+	~AggregatesOnlyFlags()
+	{
+		benchmark::FLAGS_benchmark_report_aggregates_only = report_;
+		benchmark::FLAGS_benchmark_display_aggregates_only = display_;
+	}
+	AggregatesOnlyFlags(const AggregatesOnlyFlags &) = delete;
+	AggregatesOnlyFlags &operator=(const AggregatesOnlyFlags &) = delete;
+
+	const bool report_, display_;
 };
 
 std::unique_ptr<BenchmarkReporter> make_display_reporter(
@@ -620,11 +827,15 @@ long gb_run(const struct gb_run_options *opts)
 	try {
 		std::unique_ptr<BenchmarkReporter> display =
 		    make_display_reporter(*opts);
+		AggregatesOnlyFlags flags;
 
 		ensure_executable_name();
 		if (opts->out_path == nullptr) {
+			TruthReporter truth(display.get(), nullptr,
+					    opts->before_output, flags.report_,
+					    flags.display_);
 			ret = static_cast<long>(
-			    benchmark::RunSpecifiedBenchmarks(display.get()));
+			    benchmark::RunSpecifiedBenchmarks(&truth));
 			flush_standard_streams();
 			return ret;
 		}
@@ -636,7 +847,8 @@ long gb_run(const struct gb_run_options *opts)
 			return errno != 0 ? -errno : -EIO;
 		benchmark::JSONReporter json;
 		json.SetOutputStream(&file);
-		TeeReporter tee(display.get(), &json);
+		TruthReporter tee(display.get(), &json, opts->before_output,
+				  flags.report_, flags.display_);
 
 		ret =
 		    static_cast<long>(benchmark::RunSpecifiedBenchmarks(&tee));

@@ -79,6 +79,9 @@ struct gb_run_options {
 	 */
 	bool print_header;
 	size_t name_width;
+	/* Called before the display reporter writes anything (a progress
+	 * line on the terminal gets erased there), or NULL. */
+	void (*before_output)(void);
 };
 
 /*

@@ -13,14 +13,18 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ci.h"
 #include "claims.h"
 #include "cli.h"
+#include "complete.h"
+#include "console.h"
 #include "gate.h"
 #include "gbw.h"
 #include "info.h"
 #include "overhead.h"
 #include "plan.h"
 #include "probe.h"
+#include "progress.h"
 #include "pt_config.h"
 #include "report.h"
 #include "results.h"
@@ -150,6 +154,59 @@ static int add_counters_context(struct pt_options *o)
 	return 0;
 }
 
+/* The last --benchmark_repetitions=N handed to Google Benchmark, or 1. */
+static unsigned repetitions(const struct pt_options *o)
+{
+	unsigned n = 1;
+
+	for (int i = 1; i < o->gb_argc; i++)
+		if (!strncmp(o->gb_argv[i], "--benchmark_repetitions=", 24))
+			n = (unsigned)strtoul(o->gb_argv[i] + 24, NULL, 10);
+	return n ? n : 1;
+}
+
+/*
+ * --dry-run: everything is parsed and validated (the plan is built, the
+ * output paths are checked by creating and removing their temporary
+ * files), the plan is printed, and nothing runs.
+ */
+static int dry_run(const struct pt_options *o, const struct pt_plan *plan)
+{
+	const char *format = o->format == GB_FORMAT_JSON  ? "json"
+			     : o->format == GB_FORMAT_CSV ? "csv"
+			     : o->console_full		  ? "console-full"
+							  : "console";
+
+	printf("bench: dry run: %zu configuration%s, %u repetition%s each, "
+	       "nothing run\n",
+	       plan->n, plan->n == 1 ? "" : "s", repetitions(o),
+	       repetitions(o) == 1 ? "" : "s");
+	for (size_t i = 0; i < plan->n; i++)
+		printf("  %s\n", plan->configs[i].name);
+	printf("output: %s on standard output", format);
+	if (o->out_path)
+		printf("; results (JSON%s) to %s", o->ci ? ", --ci" : "",
+		       o->out_path);
+	if (o->trace_path)
+		printf("; trace to %s", o->trace_path);
+	printf("\n");
+	return 0;
+}
+
+/* --dry-run: path (of flag; NULL: none) could be written, as a run would. */
+static int check_writable(const char *flag, const char *path)
+{
+	struct pt_outfile probe = {.fd = -1};
+	int rc = path ? pt_outfile_open(&probe, path) : 0;
+
+	pt_outfile_abort(&probe);
+	free(probe.path);
+	if (rc)
+		fprintf(stderr, "bench: %s %s: %s\n", flag, path,
+			strerror(-rc));
+	return rc;
+}
+
 /* --trace: merges the configurations' parts into FILE, atomically. */
 static int write_trace(const struct pt_options *o, struct pt_outfile *of)
 {
@@ -221,6 +278,13 @@ static int run(int argc, char **argv)
 		fprintf(stderr, "bench: %s\n", err);
 		goto out;
 	}
+	if (o->dry_run && (check_writable("--out", o->out_path) ||
+			   check_writable("--trace", o->trace_path)))
+		goto out;
+	if (o->dry_run) {
+		status = dry_run(o, &plan);
+		goto out;
+	}
 	if (o->out_path) {
 		rc = pt_outfile_open(&out, o->out_path);
 		if (rc) {
@@ -255,12 +319,21 @@ static int run(int argc, char **argv)
 		goto out;
 	}
 
+	pt_progress_begin(plan.n, repetitions(o));
 	pt_supervise(o, &plan, doc, &sum);
 
 	if (sum.interrupted)
 		pt_results_mark_incomplete(doc, sum.interrupted == SIGINT
 						    ? "interrupted by SIGINT"
 						    : "interrupted by SIGTERM");
+	if (o->format == GB_FORMAT_CONSOLE && !o->console_full &&
+	    pt_console_render(doc, stdout) < 0)
+		fprintf(stderr, "bench: out of memory for the console table\n");
+	if (o->ci && pt_ci_reduce(doc) < 0) {
+		fprintf(stderr, "bench: --ci: out of memory\n");
+		status = EXIT_USAGE;
+		goto out;
+	}
 	if (o->format == GB_FORMAT_JSON) {
 		json_dumpf(doc, stdout,
 			   JSON_INDENT(2) | JSON_REAL_PRECISION(17));
@@ -314,6 +387,11 @@ int main(int argc, char **argv)
 	/* A process-spawn child: nothing else of bench may run first. */
 	if (argc > 1 && !strcmp(argv[1], EX_SPAWN_WORKER_FLAG))
 		return pt_spawn_worker_main(argc, argv);
+	if (argc == 2 && (!strcmp(argv[1], "--completion=bash") ||
+			  !strcmp(argv[1], "--completion")))
+		return pt_print_bash_completion(stdout) || fflush(stdout)
+			   ? EXIT_USAGE
+			   : 0;
 	if (argc > 1 && !strcmp(argv[1], "report"))
 		return rep_main(argc - 1, argv + 1);
 	if (argc > 1 && !strcmp(argv[1], "info"))

@@ -367,6 +367,29 @@ static int apply_filter(const struct pt_options *o, struct pt_plan *plan,
 	return 0;
 }
 
+static bool same_job(const struct pt_config *a, const struct pt_config *b)
+{
+	return a->wl == b->wl && a->tasks == b->tasks &&
+	       !memcmp(a->params, b->params, sizeof(a->params));
+}
+
+/* Marks the configurations that time a serial reference (see plan.h). */
+static void mark_serial_refs(struct pt_plan *plan)
+{
+	for (size_t i = 0; i < plan->n; i++) {
+		struct pt_config *c = &plan->configs[i];
+		bool covered = false;
+
+		for (size_t k = 0; k < plan->n && !covered; k++) {
+			const struct pt_config *o = &plan->configs[k];
+
+			covered = same_job(c, o) &&
+				  (!o->ex->uses_workers || (k < i && o->serial_ref));
+		}
+		c->serial_ref = !covered;
+	}
+}
+
 int pt_plan_build(const struct pt_options *o, struct pt_plan *plan, char *err,
 		  size_t errlen)
 {
@@ -455,6 +478,7 @@ int pt_plan_build(const struct pt_options *o, struct pt_plan *plan, char *err,
 	rc = apply_filter(o, plan, err, errlen);
 	if (rc)
 		goto fail;
+	mark_serial_refs(plan);
 	return 0;
 fail:
 	pt_plan_free(plan);

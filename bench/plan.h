@@ -28,6 +28,13 @@ struct pt_config {
 	/* Payload workloads under process executors; else the first given. */
 	enum pt_transport_kind transport;
 	char name[PT_NAME_MAX]; /* without Google Benchmark's /manual_time */
+	/*
+	 * No serial configuration of the same workload, tasks and parameters
+	 * is in the plan, and this is the first of its group: its child times
+	 * a serial reference job too (counter serial_ref_s), so that the
+	 * console can still give a speedup.
+	 */
+	bool serial_ref;
 };
 
 struct pt_plan {

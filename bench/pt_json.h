@@ -101,4 +101,16 @@ out:
 	return root;
 }
 
+/* Seconds per unit of a Google Benchmark "time_unit" (ns when absent). */
+static inline double pt_json_unit_seconds(const char *unit)
+{
+	if (!unit || !strcmp(unit, "ns"))
+		return 1e-9;
+	if (!strcmp(unit, "us"))
+		return 1e-6;
+	if (!strcmp(unit, "ms"))
+		return 1e-3;
+	return 1;
+}
+
 #endif

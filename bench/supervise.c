@@ -36,6 +36,7 @@
 #include <unistd.h>
 
 #include "driver.h"
+#include "progress.h"
 #include "results.h"
 
 #define MAX_CHILD_OUTPUT (256u << 20)
@@ -172,9 +173,20 @@ static void reap_orphans(void)
 		;
 }
 
+/* The readable console (the default) prints its table at the end, from the
+ * results: configuration children print nothing on standard output. */
+static bool children_quiet(const struct pt_options *o)
+{
+	return o->format == GB_FORMAT_JSON ||
+	       (o->format == GB_FORMAT_CONSOLE && !o->console_full);
+}
+
 static void print_error_line(const struct pt_options *o, size_t width,
 			     const char *name, const char *msg)
 {
+	if (children_quiet(o))
+		return;
+	pt_progress_clear();
 	if (o->format == GB_FORMAT_CONSOLE)
 		printf("%-*s ERROR OCCURRED: '%s'\n", (int)width, name, msg);
 	else if (o->format == GB_FORMAT_CSV)
@@ -191,7 +203,7 @@ _Noreturn static void child_main(const struct pt_config *c,
 	char path[32];
 	struct pt_child_io io = {
 	    .json_path = path,
-	    .display = o->format,
+	    .display = children_quiet(o) ? GB_FORMAT_JSON : o->format,
 	    .print_header = header,
 	    .name_width = width,
 	    .counters = o->counters_given ? &o->counters : NULL,
@@ -206,7 +218,7 @@ _Noreturn static void child_main(const struct pt_config *c,
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	prctl(PR_SET_CHILD_SUBREAPER, 0);
 	setpgid(0, 0);
-	if (o->format == GB_FORMAT_JSON) {
+	if (children_quiet(o)) {
 		int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
 
 		if (null >= 0)
@@ -335,6 +347,7 @@ static int run_one(const struct pt_options *o, const struct pt_plan *plan,
 		snprintf(msg, sizeof(msg), "pipe: %s", strerror(errno));
 		goto error;
 	}
+	pt_progress_config(i, c->name);
 	fflush(NULL);
 	oom_counts_now(&oom_before);
 	r.pid = fork();
@@ -422,4 +435,5 @@ void pt_supervise(const struct pt_options *o, const struct pt_plan *plan,
 			sum->failed++;
 	}
 	sum->interrupted = got_signal;
+	pt_progress_clear();
 }

@@ -20,7 +20,11 @@ check "process-pool names the failed task and signal" \
   grep -q "task 3.*SIGSEGV" <<<"$(msg fault/process-pool/)"
 check "process-per-task names the failed task and signal" \
   grep -q "task 3.*SIGSEGV" <<<"$(msg fault/process-per-task/)"
-check "console shows the errors" [ "$(grep -c 'ERROR OCCURRED' "$WORK/console.txt")" -eq 4 ]
+check "the table flags the errors" [ "$(grep -c 'ERROR$' "$WORK/console.txt")" -eq 4 ]
+check "the table says each error" [ "$(grep -c '^error: fault/' "$WORK/console.txt")" -eq 4 ]
+"$BENCH" --workload=fault --executor=thread-pool --workers=2 --tasks=8 --param fault.at=3 \
+  --min-time=0.01 --format=console-full >"$WORK/full.txt" 2>/dev/null
+check "console-full shows Google Benchmark's error line" grep -q 'ERROR OCCURRED' "$WORK/full.txt"
 
 for mode in abort exit; do
   "$BENCH" --workload=fault --executor=thread-pool,pool --workers=2 --tasks=4 \

@@ -48,7 +48,7 @@ check "nothing left after a good run" nothing_left
 interrupted() {
   printf '%s\n' "$previous" >"$D/r.json"
   "$BENCH" --workload=io-sleep --executor=serial,pool --workers=1 --param sleep=20ms \
-    --tasks=5 --min-time=2 --out="$D/r.json" >"$WORK/console" 2>"$WORK/err" &
+    --tasks=5 --min-time=2 --out="$D/r.json" --format=console-full >"$WORK/console" 2>"$WORK/err" &
   local pid=$! waited=0
   if [ "$1" = after-one ]; then
     while ! grep -q '^io-sleep/serial' "$WORK/console" && [ "$waited" -lt 600 ]; do

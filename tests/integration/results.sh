@@ -10,7 +10,7 @@ a=$WORK/a.json
 b=$WORK/b.json
 
 "$BENCH" --workload=cpu-hash --executor=serial,thread-pool,pool --workers=1,2 \
-  "${quick[@]}" --out="$a" >"$WORK/console.txt" 2>"$WORK/stderr.txt"
+  "${quick[@]}" --out="$a" --format=console-full >"$WORK/console.txt" 2>"$WORK/stderr.txt"
 check "run exits 0" [ $? -eq 0 ]
 check "results file is JSON" jq -e . "$a" >/dev/null
 
