@@ -59,15 +59,8 @@ int pt_spawn_spec(const struct workload *w, const double *params,
 	return 0;
 }
 
-/* The job a spec describes; wl is NULL for the noop job. */
-struct spawn_job {
-	const struct workload *wl;
-	uint64_t ntasks;
-	double params[WL_MAX_PARAMS];
-};
-
 /* Parses spec (modified in place) into job, or -EINVAL and why in err. */
-static int parse_spec(char *spec, struct spawn_job *job, char *err,
+static int parse_spec(char *spec, struct pt_spawn_job *job, char *err,
 		      size_t errlen)
 {
 	char *save = NULL;
@@ -120,8 +113,43 @@ static int parse_spec(char *spec, struct spawn_job *job, char *err,
 	return 0;
 }
 
+int pt_spawn_parse(const char *spec, struct pt_spawn_job *job, char *err,
+		   size_t errlen)
+{
+	char *copy = strdup(spec);
+	int rc;
+
+	if (!copy) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	rc = parse_spec(copy, job, err, errlen);
+	free(copy);
+	return rc;
+}
+
+int pt_spawn_setup(const struct pt_spawn_job *job, void **state, char *err,
+		   size_t errlen)
+{
+	double params[WL_MAX_PARAMS];
+	int rc;
+
+	*state = NULL;
+	if (!job->wl)
+		return 0;
+	memcpy(params, job->params, sizeof(params));
+	if (job->wl->fresh_params)
+		job->wl->fresh_params(params);
+	err[0] = '\0';
+	rc = wl_setup(job->wl, params, job->wl->payload ? 1 : job->ntasks,
+		      state, err, errlen);
+	if (rc && !err[0])
+		snprintf(err, errlen, "setup failed: %s", strerror(-rc));
+	return rc;
+}
+
 /* The task, directly or (payload workloads) through its channel. */
-static int run_task(const struct spawn_job *job,
+static int run_task(const struct pt_spawn_job *job,
 		    const struct ex_spawn_request *req, void *state,
 		    uint64_t *checksum, char *err, size_t errlen)
 {
@@ -148,7 +176,7 @@ static int run_task(const struct spawn_job *job,
 int pt_spawn_worker_main(int argc, char **argv)
 {
 	struct ex_spawn_request req;
-	struct spawn_job job;
+	struct pt_spawn_job job;
 	char err[256], *spec = NULL;
 	void *state = NULL;
 	uint64_t checksum;
@@ -190,16 +218,9 @@ int pt_spawn_worker_main(int argc, char **argv)
 	if (!job.wl) {
 		checksum = req.task;
 	} else {
-		err[0] = '\0';
-		rc = wl_setup(job.wl, job.params,
-			      job.wl->payload ? 1 : job.ntasks, &state, err,
-			      sizeof(err));
-		if (rc) {
-			if (!err[0])
-				snprintf(err, sizeof(err), "setup failed: %s",
-					 strerror(-rc));
+		rc = pt_spawn_setup(&job, &state, err, sizeof(err));
+		if (rc)
 			goto out;
-		}
 		rc = run_task(&job, &req, state, &checksum, err, sizeof(err));
 		if (job.wl->teardown)
 			job.wl->teardown(state);

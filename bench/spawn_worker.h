@@ -27,4 +27,28 @@ int pt_spawn_spec(const struct workload *w, const double *params,
  */
 int pt_spawn_worker_main(int argc, char **argv);
 
+/* A job as a spec describes it; wl is NULL for the noop job. */
+struct pt_spawn_job {
+	const struct workload *wl;
+	uint64_t ntasks;
+	double params[WL_MAX_PARAMS];
+};
+
+/*
+ * Parses a spec (not modified) into job. Returns 0, or -EINVAL and a
+ * one-line reason in err.
+ */
+int pt_spawn_parse(const char *spec, struct pt_spawn_job *job, char *err,
+		   size_t errlen);
+
+/*
+ * Sets job's workload up in a process that does not inherit the parent's
+ * memory (a spawned child, the fork server): with the workload's
+ * fresh_params applied, and for one task where the input comes from the
+ * parent (payload workloads). Returns 0, or a negative errno code and a
+ * one-line reason in err.
+ */
+int pt_spawn_setup(const struct pt_spawn_job *job, void **state, char *err,
+		   size_t errlen);
+
 #endif
