@@ -146,8 +146,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "bench: forkserver: malformed arguments\n");
 		return 2;
 	}
-	s.kind = strcmp(argv[2], "pool") ? PT_FORKSERVER_TASK
-					 : PT_FORKSERVER_POOL;
+	s.kind =
+	    strcmp(argv[2], "pool") ? PT_FORKSERVER_TASK : PT_FORKSERVER_POOL;
 	s.parent = (pid_t)parent;
 	s.channel = argc == 7 ? argv[6] : NULL;
 	/* Die with the executor; it may already be gone. */

@@ -76,9 +76,9 @@ struct row {
 	const char *figure;
 	const char *executor; /* or "raw", "libgomp" */
 	enum measure measure;
-	int reference;	 /* a row index, REF_NONE or REF_SELF */
-	double target;	 /* 0: none */
-	bool target_min; /* ratio must be >= target (else <=) */
+	int reference;	     /* a row index, REF_NONE or REF_SELF */
+	double target;	     /* 0: none */
+	bool target_min;     /* ratio must be >= target (else <=) */
 	enum ex_start start; /* process-pool, process-per-task: fork or not */
 };
 
@@ -306,8 +306,8 @@ static int time_minforks(unsigned n, double *seconds)
 	out[got] = '\0';
 	errno = 0;
 	*seconds = strtod(out, &end);
-	if (!WIFEXITED(status) || WEXITSTATUS(status) || errno ||
-	    end == out || *end != '\n' || !(*seconds > 0))
+	if (!WIFEXITED(status) || WEXITSTATUS(status) || errno || end == out ||
+	    *end != '\n' || !(*seconds > 0))
 		ret = -EPROTO;
 	return ret;
 }

@@ -757,8 +757,8 @@ void pt_pin_self(unsigned worker)
 	(void)sched_setaffinity(0, sizeof(one), &one);
 }
 
-int pt_posix_spawn(pid_t *pid, const char *path, const int *from,
-		   const int *to, unsigned n, char *const argv[])
+int pt_posix_spawn(pid_t *pid, const char *path, const int *from, const int *to,
+		   unsigned n, char *const argv[])
 {
 	posix_spawn_file_actions_t actions;
 	posix_spawnattr_t attr;

@@ -279,8 +279,8 @@ int pt_pidfd_open(pid_t pid);
  * from[k] out of the way of every to[]), an empty signal mask and default
  * signal handling. Returns 0 or a negative errno code.
  */
-int pt_posix_spawn(pid_t *pid, const char *path, const int *from,
-		   const int *to, unsigned n, char *const argv[]);
+int pt_posix_spawn(pid_t *pid, const char *path, const int *from, const int *to,
+		   unsigned n, char *const argv[]);
 
 /*
  * In a freshly forked child: dies with the parent (PR_SET_PDEATHSIG) and

@@ -333,14 +333,13 @@ out:
 	return ret;
 }
 
-pid_t pt_forkserver_fork(struct pt_forkserver *fs, unsigned slot,
-			 uint64_t task, char *err, size_t errlen)
+pid_t pt_forkserver_fork(struct pt_forkserver *fs, unsigned slot, uint64_t task,
+			 char *err, size_t errlen)
 {
 	struct pt_forkserver_request req = {
 	    .task = task, .slot = slot, .cpu = pt_pin_cpu(slot)};
 	const int *fds =
-	    fs->per_slot ? fs->channel_fds + (size_t)slot * fs->per_slot
-			 : NULL;
+	    fs->per_slot ? fs->channel_fds + (size_t)slot * fs->per_slot : NULL;
 	int32_t reply;
 	ssize_t n;
 	int ret;
@@ -361,9 +360,8 @@ pid_t pt_forkserver_fork(struct pt_forkserver *fs, unsigned slot,
 		char why[128];
 
 		pt_describe_spawn_error(reply, why, sizeof(why));
-		snprintf(err, errlen,
-			 "%s: forkserver: forking task %llu: %s", fs->who,
-			 (unsigned long long)task, why);
+		snprintf(err, errlen, "%s: forkserver: forking task %llu: %s",
+			 fs->who, (unsigned long long)task, why);
 		return reply;
 	}
 	return reply;
@@ -459,9 +457,9 @@ int pt_forkserver_serve(int sock, pt_forkserver_child_fn child, void *ctx)
 		     cmsg = CMSG_NXTHDR(&msg, cmsg)) {
 			if (cmsg->cmsg_level == SOL_SOCKET &&
 			    cmsg->cmsg_type == SCM_RIGHTS) {
-				nfds = (unsigned)((cmsg->cmsg_len -
-						   CMSG_LEN(0)) /
-						  sizeof(int));
+				nfds =
+				    (unsigned)((cmsg->cmsg_len - CMSG_LEN(0)) /
+					       sizeof(int));
 				if (nfds > EX_SPAWN_MAX_CHANNEL_FDS)
 					nfds = EX_SPAWN_MAX_CHANNEL_FDS;
 				memcpy(fds, CMSG_DATA(cmsg),

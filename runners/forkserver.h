@@ -90,8 +90,8 @@ int pt_forkserver_open(const struct ex_config *config, const char *who,
  * child of the calling process), or a negative errno code and why in err
  * (-EAGAIN stays -EAGAIN: fork hit a limit).
  */
-pid_t pt_forkserver_fork(struct pt_forkserver *fs, unsigned slot,
-			 uint64_t task, char *err, size_t errlen);
+pid_t pt_forkserver_fork(struct pt_forkserver *fs, unsigned slot, uint64_t task,
+			 char *err, size_t errlen);
 
 /* Closes the socket and reaps the server; NULL is fine. */
 void pt_forkserver_close(struct pt_forkserver *fs);

@@ -32,7 +32,7 @@ struct process_per_task {
 	struct executor base; /* first: the executor is a process_per_task */
 	uint64_t *shared_results;
 	size_t mapping_size;
-	int results_fd;		    /* forkserver: the array's memfd, or -1 */
+	int results_fd;		      /* forkserver: the array's memfd, or -1 */
 	struct pt_forkserver *server; /* forkserver, or NULL */
 	pid_t parent;
 	struct pt_children children;

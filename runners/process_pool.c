@@ -70,9 +70,9 @@ struct process_pool {
 	struct executor base;	/* first: the executor is a process_pool */
 	struct pt_control *ctl; /* the shared mapping */
 	size_t mapping_size;
-	int ctl_fd;		      /* forkserver: the mapping's memfd, or -1 */
+	int ctl_fd; /* forkserver: the mapping's memfd, or -1 */
 	struct pt_forkserver *server; /* forkserver, or NULL */
-	pid_t *pids; /* per slot: live worker, or 0 */
+	pid_t *pids;		      /* per slot: live worker, or 0 */
 	/* Per slot, for the failure path: the task its worker was killed for
 	 * (PT_NO_TASK: not killed) and that task's deadline; when a dead
 	 * worker was reaped (0: no replacement pending). */
@@ -702,10 +702,9 @@ static int process_pool_start(const struct ex_config *config,
 	pool->ctl = mapping;
 	pt_control_init(pool->ctl, config, config->max_tasks, true);
 	if (config->start == EX_START_FORKSERVER) {
-		ret = pt_forkserver_open(config, "process-pool",
-					 PT_FORKSERVER_POOL, pool->ctl_fd,
-					 mapping, pool->mapping_size,
-					 &pool->server, err, errlen);
+		ret = pt_forkserver_open(
+		    config, "process-pool", PT_FORKSERVER_POOL, pool->ctl_fd,
+		    mapping, pool->mapping_size, &pool->server, err, errlen);
 		if (ret)
 			goto out;
 	}

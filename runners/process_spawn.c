@@ -196,7 +196,8 @@ static int process_spawn_pipe(int fds[2])
 static int process_spawn_exec(pid_t *pid, int fd, const int *channels,
 			      unsigned nchannels, char *const argv[])
 {
-	int from[1 + EX_SPAWN_MAX_CHANNEL_FDS], to[1 + EX_SPAWN_MAX_CHANNEL_FDS];
+	int from[1 + EX_SPAWN_MAX_CHANNEL_FDS],
+	    to[1 + EX_SPAWN_MAX_CHANNEL_FDS];
 
 	from[0] = fd;
 	to[0] = SPAWN_RESULT_FD;

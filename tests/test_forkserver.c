@@ -26,7 +26,7 @@
 #include <cmocka.h>
 
 static const char *const process_executors[] = {"process-pool",
-						 "process-per-task"};
+						"process-per-task"};
 
 static uint64_t index_task(void *arg, uint64_t index, unsigned worker)
 {
@@ -100,16 +100,15 @@ static void test_noop_jobs(void **state)
 		for (size_t w = 0; w < 2; w++) {
 			const struct executor_ops *ops =
 			    ex_find(process_executors[e]);
-			struct ex_config config = forkserver_config(
-			    workers[w], 64, "noop/tasks=64");
+			struct ex_config config =
+			    forkserver_config(workers[w], 64, "noop/tasks=64");
 			struct executor *ex;
 			char err[256];
 			uint64_t results[64];
 
 			assert_true(ex_runs_spec(ops, &config));
-			assert_int_equal(ops->start(&config, &ex, err,
-						    sizeof(err)),
-					 0);
+			assert_int_equal(
+			    ops->start(&config, &ex, err, sizeof(err)), 0);
 			/* The pool's workers and the server: our children. */
 			if (e == 0)
 				assert_int_equal(count_children(),
@@ -225,8 +224,8 @@ static void test_start_errors(void **state)
 		assert_non_null(strstr(err, "No such file"));
 
 		config = forkserver_config(2, 4, "no-such-workload/tasks=4");
-		assert_int_not_equal(
-		    ops->start(&config, &ex, err, sizeof(err)), 0);
+		assert_int_not_equal(ops->start(&config, &ex, err, sizeof(err)),
+				     0);
 		assert_non_null(strstr(err, "no workload 'no-such-workload'"));
 
 		config = forkserver_config(2, 4, NULL);
@@ -312,12 +311,10 @@ static void test_fresh_params_keep_checksums(void **state)
 			params[wl_param_index(w, "rss")] = 1024 * 1024;
 		memcpy(fresh, params, sizeof(fresh));
 		w->fresh_params(fresh);
-		assert_int_equal(wl_setup(w, params, 8, &parent, err,
-					  sizeof(err)),
-				 0);
-		assert_int_equal(wl_setup(w, fresh, 8, &child, err,
-					  sizeof(err)),
-				 0);
+		assert_int_equal(
+		    wl_setup(w, params, 8, &parent, err, sizeof(err)), 0);
+		assert_int_equal(
+		    wl_setup(w, fresh, 8, &child, err, sizeof(err)), 0);
 		for (uint64_t i = 0; i < 8; i++)
 			assert_int_equal(w->run_task(parent, i, 0),
 					 w->run_task(child, i, 1));
