@@ -37,7 +37,7 @@ check "every workload but fault verified" \
 check "fault: the crash is named, task and signal" \
   jq -e '[.benchmarks[] | select(.name | startswith("fault/"))] |
          length == 4 and all(.[]; .error_message |
-           test("^task 0: worker 0 \\(pid [0-9]+\\) killed by SIGSEGV$"))' "$r"
+           test("^task 0: worker [01] \\(pid [0-9]+\\) killed by SIGSEGV"))' "$r"
 check "no server or child left after the run" all_gone
 check "no temporary file left" tmp_is_clean
 
@@ -79,6 +79,8 @@ l=$WORK/list.json
 "$BENCH" --workload=cpu-hash --executor=process-per-task,pool \
   --start=fork,forkserver --workers=1 --tasks=4 --param work=100 \
   --min-time=0.001 --out="$l" >/dev/null 2>&1
+check "--start=fork,forkserver: start_method fork and forkserver" \
+  jq -e '[.benchmarks[].start_method] == ["fork", "forkserver", "fork", "forkserver"]' "$l"
 check "--start=fork,forkserver: both, fork unnamed" \
   jq -e '[.benchmarks[].name] == [
     "cpu-hash/process-per-task/workers:1/tasks:4/work:100/manual_time",
@@ -88,6 +90,8 @@ check "--start=fork,forkserver: both, fork unnamed" \
 "$BENCH" --workload=cpu-hash --executor=process-per-task,thread-pool,spawn \
   --start=forkserver,spawn --workers=1 --tasks=4 --param work=100 \
   --min-time=0.001 --out="$l" >/dev/null 2>&1
+check "start_method recorded for process executors only" \
+  jq -e '[.benchmarks[].start_method] == ["forkserver", null, "spawn"]' "$l"
 check "spawn under process-per-task is process-spawn, run once" \
   jq -e '[.benchmarks[].name] == [
     "cpu-hash/process-per-task/workers:1/tasks:4/work:100/start:forkserver/manual_time",
