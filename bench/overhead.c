@@ -2,8 +2,10 @@
  * bench overhead: what the harness costs, next to what the machine allows.
  *
  * The design is simple: a fixed table of rows, one figure each (issue 9).
- * Raw rows time a primitive directly: fork+_exit+waitpid, pthread_create+
- * join, posix_spawn of this binary in its worker mode, an empty libgomp
+ * Raw rows time a primitive directly: fork+_exit+waitpid, the same in a
+ * minimal C process (procthread-minfork, the anchor of the start methods:
+ * what a process per task costs at least here), pthread_create+join,
+ * posix_spawn of this binary in its worker mode, an empty libgomp
  * parallel region. Executor rows use the executors exactly as the driver
  * does, through runners/executor.h: start() untimed, then map() timed, then
  * the results verified (outside the timing) and stop(). Each row is measured
@@ -61,12 +63,13 @@ enum measure {
 	RAW_THREAD,
 	RAW_SPAWN,
 	RAW_GOMP_REGION,
-	DISPATCH,	  /* empty tasks, dynamic chunk 1, W = CPUs */
-	FORK_JOIN,	  /* empty job (0 tasks), W = CPUs */
-	CREATION,	  /* start() + stop(), per worker, W = CPUs */
-	PER_TASK,	  /* empty tasks, W = 1 */
-	EFFICIENCY,	  /* cpu-hash >= 10 ms tasks, W = CPUs vs serial */
-	OVERSUBSCRIPTION, /* cpu-hash, W = 16 vs W = 2 */
+	DISPATCH,	   /* empty tasks, dynamic chunk 1, W = CPUs */
+	FORK_JOIN,	   /* empty job (0 tasks), W = CPUs */
+	CREATION,	   /* start() + stop(), per worker, W = CPUs */
+	PER_TASK,	   /* empty tasks, W = 1 */
+	EFFICIENCY,	   /* cpu-hash >= 10 ms tasks, W = CPUs vs serial */
+	OVERSUBSCRIPTION,  /* cpu-hash, W = 16 vs W = 2 */
+	PER_TASK_ANCHORED, /* PER_TASK, interleaved with RAW_MINFORK */
 };
 
 /* Where a row's reference comes from. */
@@ -119,12 +122,12 @@ static const struct row rows[] = {
     {"cost per task, W=1", "thread-per-task", PER_TASK, ROW_THREAD, 1.2, 0},
     {"cost per task, W=1", "process-per-task", PER_TASK, ROW_FORK, 1.2, 0},
     {"cost per task, W=1", "process-spawn", PER_TASK, ROW_SPAWN, 0, 0},
-    {"per task, start=fork", "process-per-task", PER_TASK, ROW_MINFORK, 0, 0,
-     EX_START_FORK},
-    {"per task, start=forkserver", "process-per-task", PER_TASK, ROW_MINFORK,
-     1.2, 0, EX_START_FORKSERVER},
-    {"per task, start=spawn", "process-spawn", PER_TASK, ROW_MINFORK, 0, 0,
-     EX_START_SPAWN},
+    {"per task, start=fork", "process-per-task", PER_TASK_ANCHORED, REF_SELF, 0,
+     0, EX_START_FORK},
+    {"per task, start=forkserver", "process-per-task", PER_TASK_ANCHORED,
+     REF_SELF, 1.2, 0, EX_START_FORKSERVER},
+    {"per task, start=spawn", "process-spawn", PER_TASK_ANCHORED, REF_SELF, 0,
+     0, EX_START_SPAWN},
     {"cpu-hash efficiency", "thread-pool", EFFICIENCY, REF_SELF, 0.98, 1},
     {"cpu-hash efficiency", "process-pool", EFFICIENCY, REF_SELF, 0.98, 1},
     {"cpu-hash efficiency", "omp", EFFICIENCY, REF_SELF, 0, 1},
@@ -628,6 +631,41 @@ static int measure_pair(const struct plan *plan, const struct cpu_job *job,
 	return rc;
 }
 
+/*
+ * Cost per task at W = 1 of name under start, and the minimal fork, their
+ * repetitions interleaved (round 0 of each dropped) so that the machine's
+ * drift, large on a shared VM, touches both alike.
+ */
+static int measure_anchored(const struct plan *plan, const char *name,
+			    enum ex_start start, uint64_t ntasks,
+			    struct outcome *out)
+{
+	double sa[MAX_REPS], sb[MAX_REPS], seconds;
+	struct run r;
+	int rc =
+	    run_start_as(&r, name, start, 1, ntasks, empty_task, NULL, out);
+
+	for (unsigned k = 0; rc == 0 && k <= plan->reps; k++) {
+		double *s = &sb[k ? k - 1 : 0];
+
+		rc = time_minforks(plan->raw_forks, s);
+		if (rc) {
+			snprintf(out->error, sizeof(out->error),
+				 "minimal fork: %s", strerror(-rc));
+			break;
+		}
+		rc = run_map(&r, 1, NULL, &seconds, out);
+		sa[k ? k - 1 : 0] = seconds / (double)ntasks;
+	}
+	if (r.ex)
+		run_stop(&r);
+	if (rc == 0) {
+		out->measured = gate_median(sa, plan->reps);
+		out->reference = gate_median(sb, plan->reps);
+	}
+	return rc;
+}
+
 /* ---- one row, in its own child ------------------------------------- */
 
 static int measure_row(const struct plan *plan, const struct row *row,
@@ -689,6 +727,12 @@ static int measure_row(const struct plan *plan, const struct row *row,
 			? plan->spawn_tasks
 			: plan->fork_tasks,
 		    out);
+	case PER_TASK_ANCHORED:
+		return measure_anchored(plan, row->executor, row->start,
+					!strcmp(row->executor, "process-spawn")
+					    ? plan->spawn_tasks
+					    : plan->fork_tasks,
+					out);
 	case FORK_JOIN:
 		return measure_fork_join(plan, row->executor, out);
 	case CREATION:
@@ -798,6 +842,8 @@ static const char *reference_name(const struct row *row)
 		return "serial / W";
 	case OVERSUBSCRIPTION:
 		return "same at W=2";
+	case PER_TASK_ANCHORED:
+		return "minimal fork, interleaved";
 	default:
 		break;
 	}

@@ -47,7 +47,7 @@ check "every target row of issue 9 has its reference" \
     select(.reference == null)] | length == 0 or $no_omp' "$j"
 check "the start method rows: against the minimal fork, each start named" \
   jq -e '[.rows[] | select(.figure | startswith("per task, start="))] |
-    length == 3 and all(.[]; .reference_name == "minimal fork (tiny process)" and
+    length == 3 and all(.[]; .reference_name == "minimal fork, interleaved" and
       ("per task, start=" + .start) == .figure) and
     .[1].target == 1.2' "$j"
 check "every process row names its start method" \
