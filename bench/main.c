@@ -99,6 +99,9 @@ static void print_list(void)
 	       "Wait policies (--wait): adaptive, spin, block.\n");
 	printf("Transports (--transport; ipc-payload under process "
 	       "executors): shm, pipe.\n");
+	printf("Start methods (--start; process-pool, process-per-task): "
+	       "fork, forkserver, spawn (process-per-task only: "
+	       "process-spawn).\n");
 }
 
 /* --task-timeout and --on-task-failure act on process executors only. */

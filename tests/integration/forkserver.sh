@@ -118,6 +118,9 @@ check "--start with process-spawn only refused" \
   refused --start=forkserver --executor=process-spawn
 check "--start=spawn with the pool refused" refused --start=spawn --executor=pool
 
+check "bench --list names the start methods" \
+  bash -c '"$0" --list | grep -q "^Start methods (--start; .*fork, forkserver, spawn"' "$BENCH"
+
 # The server program is not for users: a malformed start is one line, 2.
 out=$("$SERVER" 2>&1)
 status=$?
