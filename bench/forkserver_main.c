@@ -47,43 +47,12 @@ struct server {
 	const char *channel; /* payload: the attach text, else NULL */
 };
 
-/* The noop job's task: its checksum is its index (bench overhead). */
-static uint64_t noop_task(void *arg, uint64_t index, unsigned worker)
-{
-	(void)arg;
-	(void)worker;
-	return index;
-}
-
-/* A payload task through the worker's attached channel. */
-static uint64_t payload_task(void *arg, uint64_t index, unsigned worker)
-{
-	return pt_transport_task(arg, index, worker);
-}
-
-/* Attaches a payload worker to the slot's channel (descriptors from 4). */
-static struct pt_transport *attach(struct server *s, unsigned slot)
-{
-	const struct wl_payload *p = s->job.wl->payload;
-	struct pt_payload moved = {
-	    .arg = s->state, .bytes = p->bytes(s->state), .run = p->run};
-	struct pt_transport *t = NULL;
-	char err[256];
-
-	if (pt_transport_attach(s->channel, slot, &moved, &t, err,
-				sizeof(err))) {
-		fprintf(stderr, "bench: forkserver: %s\n", err);
-		_exit(PT_TRANSPORT_WORKER_EXIT);
-	}
-	return t;
-}
-
 static void child(void *ctx, const struct pt_forkserver_request *req,
 		  unsigned nfds)
 {
 	struct server *s = ctx;
-	ex_task_fn fn = noop_task;
-	void *arg = NULL;
+	ex_task_fn fn;
+	void *arg;
 
 	pt_child_setup(s->parent);
 	if (req->cpu >= 0) {
@@ -94,15 +63,9 @@ static void child(void *ctx, const struct pt_forkserver_request *req,
 		/* Failing to pin is not fatal, as for the other workers. */
 		(void)sched_setaffinity(0, sizeof(one), &one);
 	}
-	if (s->job.wl && s->job.wl->payload) {
-		if (nfds == 0)
-			_exit(PT_TRANSPORT_WORKER_EXIT);
-		fn = payload_task;
-		arg = attach(s, req->slot);
-	} else if (s->job.wl) {
-		fn = s->job.wl->run_task;
-		arg = s->state;
-	}
+	if (s->job.wl && s->job.wl->payload && nfds == 0)
+		_exit(PT_TRANSPORT_WORKER_EXIT);
+	pt_spawn_task_fn(&s->job, s->state, s->channel, req->slot, &fn, &arg);
 	if (s->kind == PT_FORKSERVER_TASK) {
 		uint64_t *results = s->map;
 

@@ -100,7 +100,7 @@ static void print_list(void)
 	printf("Transports (--transport; ipc-payload under process "
 	       "executors): shm, pipe.\n");
 	printf("Start methods (--start; process-pool, process-per-task): "
-	       "fork, forkserver, spawn (process-per-task only: "
+	       "fork, forkserver, spawn (process-per-task by spawn is "
 	       "process-spawn).\n");
 }
 
@@ -317,6 +317,8 @@ int main(int argc, char **argv)
 	/* A process-spawn child: nothing else of bench may run first. */
 	if (argc > 1 && !strcmp(argv[1], EX_SPAWN_WORKER_FLAG))
 		return pt_spawn_worker_main(argc, argv);
+	if (argc > 1 && !strcmp(argv[1], EX_POOL_WORKER_FLAG))
+		return pt_pool_worker_main(argc, argv);
 	if (argc > 1 && !strcmp(argv[1], "report"))
 		return rep_main(argc - 1, argv + 1);
 	if (argc > 1 && !strcmp(argv[1], "info"))

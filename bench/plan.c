@@ -169,31 +169,21 @@ static bool selected(const struct pt_options *o, const struct executor_ops *ex)
 
 /*
  * --start chooses how process-pool and process-per-task make processes;
- * given where neither is selected it is refused, as is spawn for the pool
- * (only process-per-task has a spawn form: process-spawn).
+ * given where neither is selected it is refused.
  */
 static int check_start(const struct pt_options *o, char *err, size_t errlen)
 {
-	bool applies = false, spawn = false;
+	bool applies = false;
 
 	if (!o->start_given)
 		return 0;
 	for (unsigned e = 0; e < o->nexecutors; e++)
 		applies |= start_applies(o->executors[e]);
-	for (unsigned k = 0; k < o->nstarts; k++)
-		spawn |= o->starts[k] == EX_START_SPAWN;
 	if (!applies) {
 		snprintf(err, errlen,
 			 "--start: applies only to process-pool and "
 			 "process-per-task (process-spawn is spawn), and no "
 			 "selected executor is one");
-		return -EINVAL;
-	}
-	if (spawn && selected(o, ex_find("process-pool"))) {
-		snprintf(err, errlen,
-			 "--start=spawn: process-pool starts by fork or "
-			 "forkserver only (process-per-task by spawn is "
-			 "process-spawn)");
 		return -EINVAL;
 	}
 	return 0;
@@ -249,7 +239,7 @@ static void build_name(struct pt_config *c, const struct pt_options *o)
 	if (c->wl->payload && c->ex->processes &&
 	    c->transport != PT_TRANSPORT_SHM)
 		APPEND("/transport:%s", pt_transport_name(c->transport));
-	if (c->exc.start == EX_START_FORKSERVER)
+	if (c->exc.start != EX_START_FORK)
 		APPEND("/start:%s", ex_start_name(c->exc.start));
 #undef APPEND
 }
@@ -291,13 +281,15 @@ static int add_executors(const struct pt_options *o, struct pt_config *c,
 		if (start_applies(c->ex)) {
 			/* One pass per start method (the same e again until
 			 * the last); process-per-task by spawn is
-			 * process-spawn, run once if that is named too. */
+			 * process-spawn, run once if that is named too; the
+			 * pool by spawn execs its workers. */
 			c->exc.start = o->starts[st++];
 			if (st < o->nstarts)
 				e--;
 			else
 				st = 0;
-			if (c->exc.start == EX_START_SPAWN) {
+			if (c->exc.start == EX_START_SPAWN &&
+			    c->ex != ex_find("process-pool")) {
 				c->ex = spawn;
 				c->exc.start = EX_START_FORK;
 				if (selected(o, spawn))

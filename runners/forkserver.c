@@ -40,6 +40,13 @@ struct pt_forkserver {
 	unsigned per_slot; /* channel descriptors per slot; 0: none */
 	int *channel_fds;  /* slots x per_slot, our duplicates */
 	char who[32];
+	/* process-pool --start=spawn: no server; each worker is an exec of
+	 * this program in its pool worker mode (EX_POOL_WORKER_FLAG). */
+	bool spawn;
+	char *spec, *attach; /* copies; attach NULL without channels */
+	int map_fd;	     /* a duplicate of the control block's memfd */
+	void *map_addr;
+	size_t map_len;
 };
 
 static const char *const start_names[] = {
@@ -211,6 +218,82 @@ static int forkserver_take_channels(struct pt_forkserver *fs,
 	return 0;
 }
 
+/* process-pool --start=spawn: keeps what each spawned worker is handed. */
+static int launcher_spawn_open(struct pt_forkserver *fs,
+			       const struct ex_config *config, int map_fd,
+			       void *map_addr, size_t map_len, char *err,
+			       size_t errlen)
+{
+	int ret;
+
+	fs->spawn = true;
+	fs->map_addr = map_addr;
+	fs->map_len = map_len;
+	fs->spec = strdup(config->spawn_spec);
+	fs->attach = config->spawn_channels
+			 ? strdup(config->spawn_channels->attach)
+			 : NULL;
+	if (!fs->spec || (config->spawn_channels && !fs->attach)) {
+		snprintf(err, errlen, "%s: out of memory", fs->who);
+		return -ENOMEM;
+	}
+	ret = forkserver_take_channels(fs, config);
+	if (ret == 0)
+		ret = fs->map_fd = forkserver_dup_high(map_fd);
+	if (ret < 0) {
+		snprintf(err, errlen, "%s: --start=spawn: descriptors: %s",
+			 fs->who, strerror(-ret));
+		return ret;
+	}
+	return 0;
+}
+
+/* Spawns the pool worker of slot; its pid, or a negative errno code. */
+static pid_t launcher_spawn_worker(struct pt_forkserver *fs, unsigned slot,
+				   char *err, size_t errlen)
+{
+	char slot_text[16], cpu_text[16], parent_text[16], addr_text[32],
+	    len_text[32];
+	char *argv[] = {program_invocation_name,
+			EX_POOL_WORKER_FLAG,
+			fs->spec,
+			slot_text,
+			cpu_text,
+			parent_text,
+			addr_text,
+			len_text,
+			fs->attach, /* NULL without channels */
+			NULL};
+	int from[1 + EX_SPAWN_MAX_CHANNEL_FDS],
+	    to[1 + EX_SPAWN_MAX_CHANNEL_FDS];
+	pid_t pid = -1;
+	int ret;
+
+	snprintf(slot_text, sizeof(slot_text), "%u", slot);
+	snprintf(cpu_text, sizeof(cpu_text), "%d", pt_pin_cpu(slot) + 1);
+	snprintf(parent_text, sizeof(parent_text), "%d", (int)getpid());
+	snprintf(addr_text, sizeof(addr_text), "%" PRIuPTR,
+		 (uintptr_t)fs->map_addr);
+	snprintf(len_text, sizeof(len_text), "%zu", fs->map_len);
+	from[0] = fs->map_fd;
+	to[0] = EX_POOL_WORKER_MAP_FD;
+	for (unsigned k = 0; k < fs->per_slot; k++) {
+		from[1 + k] = fs->channel_fds[(size_t)slot * fs->per_slot + k];
+		to[1 + k] = EX_SPAWN_CHANNEL_FD + (int)k;
+	}
+	ret = pt_posix_spawn(&pid, "/proc/self/exe", from, to, 1 + fs->per_slot,
+			     argv);
+	if (ret) {
+		char why[128];
+
+		pt_describe_spawn_error(ret, why, sizeof(why));
+		snprintf(err, errlen, "%s: spawning worker %u: %s", fs->who,
+			 slot, why);
+		return ret;
+	}
+	return pid;
+}
+
 int pt_forkserver_open(const struct ex_config *config, const char *who,
 		       enum pt_forkserver_kind kind, int map_fd, void *map_addr,
 		       size_t map_len, struct pt_forkserver **out, char *err,
@@ -229,14 +312,27 @@ int pt_forkserver_open(const struct ex_config *config, const char *who,
 	}
 	fs->pid = -1;
 	fs->sock = -1;
+	fs->map_fd = -1;
 	fs->slots = config->workers;
 	snprintf(fs->who, sizeof(fs->who), "%s", who);
 	if (!config->spawn_spec) {
 		snprintf(err, errlen,
-			 "%s: --start=forkserver needs the job's description "
+			 "%s: --start=%s needs the job's description "
 			 "(spawn_spec)",
-			 who);
+			 who, ex_start_name(config->start));
 		ret = -EINVAL;
+		goto out;
+	}
+	if (config->start == EX_START_SPAWN) {
+		ret = kind == PT_FORKSERVER_POOL
+			  ? launcher_spawn_open(fs, config, map_fd, map_addr,
+						map_len, err, errlen)
+			  : -EINVAL;
+		if (ret == -EINVAL)
+			snprintf(err, errlen, "%s: --start=spawn: no pool",
+				 who);
+		if (ret == 0)
+			*out = fs;
 		goto out;
 	}
 	ret = forkserver_take_channels(fs, config);
@@ -344,6 +440,8 @@ pid_t pt_forkserver_fork(struct pt_forkserver *fs, unsigned slot, uint64_t task,
 	ssize_t n;
 	int ret;
 
+	if (fs->spawn)
+		return launcher_spawn_worker(fs, slot, err, errlen);
 	ret = forkserver_send(fs->sock, &req, sizeof(req), fds, fs->per_slot);
 	if (ret == 0) {
 		n = forkserver_recv(fs->sock, &reply, sizeof(reply));
@@ -382,6 +480,10 @@ void pt_forkserver_close(struct pt_forkserver *fs)
 		if (fs->channel_fds[i] >= 0)
 			close(fs->channel_fds[i]);
 	free(fs->channel_fds);
+	if (fs->map_fd >= 0)
+		close(fs->map_fd);
+	free(fs->spec);
+	free(fs->attach);
 	free(fs);
 }
 

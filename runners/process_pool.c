@@ -41,10 +41,12 @@
  * thread that forked, so start() and map() should run on the same thread.
  *
  * Under --start=forkserver (ex_config.start) the workers are forked by the
- * fork server (forkserver.h) instead, children of ours all the same, so
- * everything above holds; the control block is then a memfd's mapping,
- * which the server maps at our address (its pointers hold there), and each
- * worker runs jobs on its own copy of the workload (pt_worker_set_task).
+ * fork server (forkserver.h) instead, and under --start=spawn each is an
+ * exec of the program in its pool worker mode (EX_POOL_WORKER_FLAG):
+ * children of ours all the same, so everything above holds; the control
+ * block is then a memfd's mapping, which they map at our address (its
+ * pointers hold there), and each worker runs jobs on its own copy of the
+ * workload (pt_worker_set_task).
  *
  * Invariant: pids[w] > 0 exactly when slot w has a live (unreaped) worker.
  */
@@ -684,16 +686,9 @@ static int process_pool_start(const struct ex_config *config,
 	pool->base.config.spawn_spec = NULL; /* the server has its copy */
 	pool->base.config.spawn_channels = NULL;
 	pool->parent = getpid();
-	if (config->start == EX_START_SPAWN) {
-		snprintf(err, errlen,
-			 "process-pool: --start=spawn is not available: "
-			 "fork or forkserver");
-		ret = -EINVAL;
-		goto out;
-	}
 	pool->mapping_size = pt_control_size(config, config->max_tasks);
-	ret = pt_shared_map(config->start == EX_START_FORKSERVER,
-			    pool->mapping_size, &mapping, &pool->ctl_fd);
+	ret = pt_shared_map(config->start != EX_START_FORK, pool->mapping_size,
+			    &mapping, &pool->ctl_fd);
 	if (ret) {
 		snprintf(err, errlen, "process-pool: mapping %zu bytes: %s",
 			 pool->mapping_size, strerror(-ret));
@@ -701,7 +696,7 @@ static int process_pool_start(const struct ex_config *config,
 	}
 	pool->ctl = mapping;
 	pt_control_init(pool->ctl, config, config->max_tasks, true);
-	if (config->start == EX_START_FORKSERVER) {
+	if (config->start != EX_START_FORK) {
 		ret = pt_forkserver_open(
 		    config, "process-pool", PT_FORKSERVER_POOL, pool->ctl_fd,
 		    mapping, pool->mapping_size, &pool->server, err, errlen);

@@ -237,10 +237,16 @@ static void test_start_errors(void **state)
 				 -EINVAL);
 		assert_non_null(strstr(err, "spawn_spec"));
 
-		config = forkserver_config(2, 4, "noop/tasks=4");
-		config.start = EX_START_SPAWN;
-		assert_int_equal(ops->start(&config, &ex, err, sizeof(err)),
-				 -EINVAL);
+		/* process-per-task by spawn is process-spawn. (The pool by
+		 * spawn execs /proc/self/exe in its pool worker mode, which
+		 * only bench has: forkserver.sh tests it.) */
+		if (e == 1) {
+			config = forkserver_config(2, 4, "noop/tasks=4");
+			config.start = EX_START_SPAWN;
+			assert_int_equal(
+			    ops->start(&config, &ex, err, sizeof(err)),
+			    -EINVAL);
+		}
 		assert_no_child_left();
 	}
 }

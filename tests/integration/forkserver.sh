@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# --start=forkserver from the outside: every workload verifies under both
-# process executors, a crashing or hanging task costs only its own process
-# under every failure policy, --start lists name their configurations,
+# --start=forkserver (and the pool by spawn) from the outside: every
+# workload verifies under both process executors, a crashing or hanging task
+# costs only its own process under every failure policy, --start lists
+# name their configurations,
 # bad --start values and combinations are refused with one line, and no
 # server or child outlives bench: on success, on SIGINT, on kill -9.
 . "$(dirname "$0")/lib.sh"
@@ -41,6 +42,22 @@ check "fault: the crash is named, task and signal" \
 check "no server or child left after the run" all_gone
 check "no temporary file left" tmp_is_clean
 
+# The pool by spawn: each worker an exec of bench in its pool worker mode.
+r=$WORK/spawn.json
+"$BENCH" --workload=all --executor=pool --start=spawn --workers=1,2 --tasks=6 \
+  --min-time=0.001 --param fork-footprint.rss=8MiB --param mem-stream.size=4KiB \
+  --param ipc-payload.size=4KiB --out="$r" >/dev/null 2>&1
+check "every workload, pool by spawn: named start:spawn, start_method spawn" \
+  jq -e '(.benchmarks | length) == 30 and all(.benchmarks[];
+           (.name | test("/process-pool/.*/start:spawn/manual_time$")) and
+           .start_method == "spawn")' "$r"
+check "every workload but fault verified, pool by spawn" \
+  jq -e '[.benchmarks[] | select(.name | startswith("fault/") | not) |
+          select(.error_occurred == true)] | length == 0' "$r"
+check "pool by spawn: no worker or temporary file left" \
+  bash -c '! pgrep -f -- "^$0 --procthread-pool-worker" >/dev/null' "$BENCH"
+check "pool by spawn: no temporary file left" tmp_is_clean
+
 for w in 1 2; do
   "$BENCH" --workload=ipc-payload --executor=pool,process-per-task \
     --start=forkserver --transport=shm,pipe --workers=$w --tasks=5 \
@@ -73,6 +90,11 @@ check "task timeout: the hung task is killed, the rest verified" \
   jq -e 'all(.benchmarks[]; .error_occurred != true and
            (.label | test("task 2 .*timed out after 0.2 s \\(killed\\)")))' "$f"
 check "no server or child left after the faults" all_gone
+"$BENCH" --workload=fault --executor=pool --start=spawn --workers=2 --tasks=20 \
+  --param at=3 --on-task-failure=retry:1 --min-time=0.001 --out="$f" >/dev/null 2>&1
+check "pool by spawn, retry:1: task 3 failed twice, the rest verified" \
+  jq -e '.benchmarks[0].error_occurred != true and
+         (.benchmarks[0].label | test("task 3 .*killed by SIGSEGV, 2 attempts"))' "$f"
 
 # A list of start methods: process-per-task by spawn is process-spawn.
 l=$WORK/list.json
@@ -116,7 +138,11 @@ check "--start with thread executors only refused" \
   refused --start=forkserver --executor=thread-pool,serial
 check "--start with process-spawn only refused" \
   refused --start=forkserver --executor=process-spawn
-check "--start=spawn with the pool refused" refused --start=spawn --executor=pool
+out=$("$BENCH" --procthread-pool-worker 2>&1)
+status=$?
+check "the pool worker mode, malformed: exit 2" [ $status -eq 2 ]
+check "the pool worker mode, malformed: one line" \
+  [ "$(printf '%s\n' "$out" | wc -l)" -eq 1 ]
 
 check "bench --list names the start methods" \
   bash -c '"$0" --list | grep -q "^Start methods (--start; .*fork, forkserver, spawn"' "$BENCH"
@@ -139,19 +165,20 @@ check "no server program: exit 1, the error names it" \
 
 # SIGINT and kill -9 of bench mid-job: server and children go too.
 for sig in INT KILL; do
-  for ex in process-per-task pool; do
-    "$BENCH" --workload=io-sleep --executor=$ex --start=forkserver \
+  for run in process-per-task:forkserver pool:forkserver pool:spawn; do
+    ex=${run%:*}
+    "$BENCH" --workload=io-sleep --executor=$ex --start=${run#*:} \
       --workers=2 --tasks=40 --param sleep=50ms --min-time=2 \
       --out="$WORK/sig.json" >/dev/null 2>&1 &
     pid=$!
     for _ in $(seq 100); do
-      pgrep -f -- "^$SERVER( |$)" >/dev/null && break
+      pgrep -f -- "^($SERVER|$BENCH --procthread-pool-worker)( |$)" >/dev/null && break
       sleep 0.05
     done
     sleep 0.3
     kill -$sig $pid
     wait $pid 2>/dev/null
-    check "SIG$sig of bench, $ex: no server, child or bench left" all_gone
+    check "SIG$sig of bench, $run: no server, child or bench left" all_gone
   done
 done
 
