@@ -482,6 +482,16 @@ static void claim_footprint(struct cl_session *s, struct cl_row *r)
 		m = cl_run(s, r, "%s --param=rss=%s --executor=thread-per-task",
 			   fp, sizes[i]);
 		f.thread_task_s[i] = cl_get(m, "wall") / cl_get(m, "tasks");
+		/* The start methods whose children never had the parent's
+		 * memory (issue 17). */
+		m = cl_run(s, r,
+			   "%s --param=rss=%s --executor=process-per-task "
+			   "--start=forkserver",
+			   fp, sizes[i]);
+		f.forkserver_task_s[i] = cl_get(m, "wall") / cl_get(m, "tasks");
+		m = cl_run(s, r, "%s --param=rss=%s --executor=process-spawn",
+			   fp, sizes[i]);
+		f.spawn_task_s[i] = cl_get(m, "wall") / cl_get(m, "tasks");
 	}
 	f.copy_bytes_per_s = copy_bandwidth();
 	json_array_append_new(r->commands,
@@ -697,7 +707,7 @@ static const struct cl_claim claims[CL_NCLAIMS] = {
     {"Creating a process duplicates the parent's whole memory, so it is "
      "expensive for a big parent",
      "fork-footprint: fork per task as the parent grows, vs a thread per "
-     "task and vs copying that memory",
+     "task and vs copying that memory; forkserver and spawn alongside",
      claim_footprint},
     {"Threads are the better choice for I/O-bound work",
      "io workloads at W = 32: throughput, CPU time and memory (PSS), "

@@ -273,6 +273,34 @@ static double slope(unsigned n, const double *x, const double *y)
 	return sxx > 0 ? sxy / sxx : NAN;
 }
 
+/*
+ * Appends the other start methods' per-task cost at the smallest and the
+ * largest parent, where measured: a fork server's and a spawned child's
+ * cost should not follow the parent's size.
+ */
+static void footprint_start_methods(const struct cl_footprint *f,
+				    struct cl_decision *d)
+{
+	static const char *const names[] = {"forkserver", "spawn"};
+	const double *series[] = {f->forkserver_task_s, f->spawn_task_s};
+	size_t used = strlen(d->figures);
+
+	for (unsigned k = 0; k < 2; k++) {
+		char lo[32], hi[32];
+
+		if (!cl_have(series[k][0]) || !cl_have(series[k][f->n - 1]))
+			continue;
+		cl_fmt_seconds(series[k][0], lo, sizeof(lo));
+		cl_fmt_seconds(series[k][f->n - 1], hi, sizeof(hi));
+		used += (size_t)snprintf(
+		    d->figures + used,
+		    used < sizeof(d->figures) ? sizeof(d->figures) - used : 0,
+		    "; %s per task %s -> %s", names[k], lo, hi);
+		if (used >= sizeof(d->figures))
+			used = sizeof(d->figures) - 1;
+	}
+}
+
 void cl_decide_footprint(const struct cl_footprint *f, struct cl_decision *d)
 {
 	const double gib = 1024.0 * 1024 * 1024;
@@ -305,6 +333,7 @@ void cl_decide_footprint(const struct cl_footprint *f, struct cl_decision *d)
 	    "fork per task %s -> %s at a %s parent (+%s per GiB); copying "
 	    "would add %s per GiB; a thread per task: %s",
 	    base, top, size, grow, copy, thr);
+	footprint_start_methods(f, d);
 	if (per_gib >= FOOTPRINT_LIKE_COPY * copy_per_gib) {
 		d->verdict = CL_HOLDS;
 	} else if (growth < FOOTPRINT_FLAT) {

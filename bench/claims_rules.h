@@ -89,6 +89,10 @@ struct cl_footprint {
 	double fork_task_s[CL_MAX_POINTS];   /* process-per-task, per task */
 	double thread_task_s[CL_MAX_POINTS]; /* thread-per-task, per task */
 	double copy_bytes_per_s; /* memcpy bandwidth measured in the run */
+	/* Optional (0: not measured): process-per-task by the other start
+	 * methods, whose children never had the parent's memory. */
+	double forkserver_task_s[CL_MAX_POINTS];
+	double spawn_task_s[CL_MAX_POINTS];
 };
 void cl_decide_footprint(const struct cl_footprint *f, struct cl_decision *d);
 

@@ -353,38 +353,93 @@ static int parse_format(const char *flag, const char *v, struct pt_options *o,
 	return 0;
 }
 
+/*
+ * "a,b,c": at most max names, each once, each read by parse into values
+ * in the order given. Returns the count, or -EINVAL.
+ */
+static int parse_choices(const char *val, int (*parse)(const char *, int *),
+			 int *values, unsigned max)
+{
+	const char *s = val;
+	unsigned n = 0;
+
+	for (;;) {
+		size_t len = strcspn(s, ",");
+		char name[16];
+		int value;
+
+		if (len == 0 || len >= sizeof(name) || n == max)
+			return -EINVAL;
+		memcpy(name, s, len);
+		name[len] = '\0';
+		if (parse(name, &value))
+			return -EINVAL;
+		for (unsigned k = 0; k < n; k++)
+			if (values[k] == value)
+				return -EINVAL;
+		values[n++] = value;
+		if (!s[len])
+			return (int)n;
+		s += len + 1;
+	}
+}
+
+static int transport_choice(const char *name, int *value)
+{
+	enum pt_transport_kind kind;
+	int rc = pt_transport_parse(name, &kind);
+
+	*value = (int)kind;
+	return rc;
+}
+
+static int start_choice(const char *name, int *value)
+{
+	enum ex_start start;
+	int rc = ex_start_parse(name, &start);
+
+	*value = (int)start;
+	return rc;
+}
+
 /* --transport=shm,pipe: each once, in the order given. */
 static int parse_transports(const char *val, struct pt_options *o, char *err,
 			    size_t errlen)
 {
-	const char *s = val;
+	int values[2], n = parse_choices(val, transport_choice, values, 2);
 
-	o->ntransports = 0;
 	o->transport_given = true;
-	for (;;) {
-		size_t len = strcspn(s, ",");
-		char name[16];
-		enum pt_transport_kind kind;
-
-		if (len == 0 || len >= sizeof(name))
-			goto bad;
-		memcpy(name, s, len);
-		name[len] = '\0';
-		if (pt_transport_parse(name, &kind))
-			goto bad;
-		for (unsigned k = 0; k < o->ntransports; k++)
-			if (o->transports[k] == kind)
-				goto bad;
-		o->transports[o->ntransports++] = kind;
-		if (!s[len])
-			return 0;
-		s += len + 1;
+	if (n < 0) {
+		snprintf(err, errlen,
+			 "--transport=%s: expected shm, pipe or shm,pipe "
+			 "(each once)",
+			 val);
+		return -EINVAL;
 	}
-bad:
-	snprintf(err, errlen,
-		 "--transport=%s: expected shm, pipe or shm,pipe (each once)",
-		 val);
-	return -EINVAL;
+	o->ntransports = (unsigned)n;
+	for (int k = 0; k < n; k++)
+		o->transports[k] = (enum pt_transport_kind)values[k];
+	return 0;
+}
+
+/* --start=fork,forkserver,spawn: each once, in the order given. */
+static int parse_starts(const char *val, struct pt_options *o, char *err,
+			size_t errlen)
+{
+	int values[3], n = parse_choices(val, start_choice, values, 3);
+
+	o->start_given = true;
+	if (n < 0) {
+		snprintf(err, errlen,
+			 "--start=%s: expected a list of fork, forkserver, "
+			 "spawn (each once)",
+			 val);
+		return -EINVAL;
+	}
+	o->nstarts = (unsigned)n;
+	for (int k = 0; k < n; k++)
+		o->starts[k] = (enum ex_start)values[k];
+	return 0;
 }
 
 static void set_defaults(struct pt_options *o, char *argv0)
@@ -395,6 +450,7 @@ static void set_defaults(struct pt_options *o, char *argv0)
 	o->schedule = EX_SCHED_DYNAMIC;
 	o->wait = EX_WAIT_ADAPTIVE;
 	o->transports[o->ntransports++] = PT_TRANSPORT_SHM;
+	o->starts[o->nstarts++] = EX_START_FORK;
 	o->timeout = 120;
 	o->format = GB_FORMAT_CONSOLE;
 	o->trace_fd = -1;
@@ -425,7 +481,7 @@ static const char *const value_flags[] = {
     "--out",	   "--repetitions", "--min-time", "-p",	       "--executors",
     "--workloads", "--pin",
     "--on-task-failure", "--task-timeout", "--counters", "--trace",
-    "--transport",
+    "--transport", "--start",
     NULL,
 };
 /* clang-format on */
@@ -697,6 +753,10 @@ int pt_parse_args(int argc, char **argv, struct pt_options *o, char *err,
 			rc = parse_transports(val, o, err, errlen);
 			if (rc)
 				return rc;
+		} else if (!strcmp(name, "--start")) {
+			rc = parse_starts(val, o, err, errlen);
+			if (rc)
+				return rc;
 		} else if (!strcmp(name, "--timeout")) {
 			if (pt_parse_seconds(val, &o->timeout) ||
 			    o->timeout < PT_MIN_TIMEOUT) {
@@ -821,6 +881,10 @@ void pt_print_usage(void)
 	    "  --transport=LIST      shm (default) or pipe: how ipc-payload "
 	    "bytes reach\n"
 	    "                        process workers; shm,pipe runs both\n"
+	    "  --start=LIST          fork (default), forkserver, spawn: how "
+	    "process-pool and\n"
+	    "                        process-per-task make processes; a list "
+	    "runs each\n"
 	    "\n"
 	    "How to measure:\n"
 	    "  --repetitions=N       repeat each benchmark N times, with "

@@ -48,6 +48,9 @@ struct pt_options {
 	enum pt_transport_kind transports[2]; /* --transport, in order */
 	unsigned ntransports;
 	bool transport_given;
+	enum ex_start starts[3]; /* --start, in order */
+	unsigned nstarts;
+	bool start_given;
 	double timeout;
 	enum ex_on_failure on_failure; /* process executors */
 	unsigned retries;	       /* with EX_ON_FAILURE_RETRY */

@@ -633,11 +633,13 @@ static void bench_config(gb_state *st, void *arg)
 	if (label[0])
 		gb_set_label(st, label);
 	/* A spawned child runs its task from the job's description, not the
-	 * wrapped function: process-spawn has no instrumented job; nor have
+	 * wrapped function: process-spawn and --start=forkserver have no
+	 * instrumented job; nor have
 	 * payload workloads, whose tasks run inside the transport. */
 	if (!failed)
 		serial_reference(st, x, &job);
-	if (!failed && x->probe && !c->ex->runs_spec && !c->wl->payload)
+	if (!failed && x->probe && !ex_runs_spec(c->ex, &c->exc) &&
+	    !c->wl->payload)
 		run_instrumented(st, x, &job);
 }
 
@@ -699,8 +701,9 @@ int pt_run_config(const struct pt_config *c, const struct pt_child_io *io)
 
 	x.online_cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	x.exc = c->exc;
-	if (c->ex->runs_spec) {
-		/* Spawned children rebuild the job from this text. */
+	if (ex_runs_spec(c->ex, &c->exc)) {
+		/* Spawned children and the fork server rebuild the job from
+		 * this text. */
 		if (pt_spawn_spec(c->wl, c->params, c->tasks, x.spawn_spec,
 				  sizeof(x.spawn_spec)) == 0)
 			x.exc.spawn_spec = x.spawn_spec;

@@ -103,6 +103,9 @@ static void print_list(void)
 	       "Wait policies (--wait): adaptive, spin, block.\n");
 	printf("Transports (--transport; ipc-payload under process "
 	       "executors): shm, pipe.\n");
+	printf("Start methods (--start; process-pool, process-per-task): "
+	       "fork, forkserver, spawn (process-per-task by spawn is "
+	       "process-spawn).\n");
 }
 
 /* --task-timeout and --on-task-failure act on process executors only. */
@@ -392,6 +395,8 @@ int main(int argc, char **argv)
 		return pt_print_bash_completion(stdout) || fflush(stdout)
 			   ? EXIT_USAGE
 			   : 0;
+	if (argc > 1 && !strcmp(argv[1], EX_POOL_WORKER_FLAG))
+		return pt_pool_worker_main(argc, argv);
 	if (argc > 1 && !strcmp(argv[1], "report"))
 		return rep_main(argc - 1, argv + 1);
 	if (argc > 1 && !strcmp(argv[1], "info"))

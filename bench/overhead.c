@@ -2,8 +2,10 @@
  * bench overhead: what the harness costs, next to what the machine allows.
  *
  * The design is simple: a fixed table of rows, one figure each (issue 9).
- * Raw rows time a primitive directly: fork+_exit+waitpid, pthread_create+
- * join, posix_spawn of this binary in its worker mode, an empty libgomp
+ * Raw rows time a primitive directly: fork+_exit+waitpid, the same in a
+ * minimal C process (procthread-minfork, the anchor of the start methods:
+ * what a process per task costs at least here), pthread_create+join,
+ * posix_spawn of this binary in its worker mode, an empty libgomp
  * parallel region. Executor rows use the executors exactly as the driver
  * does, through runners/executor.h: start() untimed, then map() timed, then
  * the results verified (outside the timing) and stop(). Each row is measured
@@ -57,15 +59,17 @@ extern char **environ;
 
 enum measure {
 	RAW_FORK,
+	RAW_MINFORK, /* fork+_exit+waitpid in procthread-minfork */
 	RAW_THREAD,
 	RAW_SPAWN,
 	RAW_GOMP_REGION,
-	DISPATCH,	  /* empty tasks, dynamic chunk 1, W = CPUs */
-	FORK_JOIN,	  /* empty job (0 tasks), W = CPUs */
-	CREATION,	  /* start() + stop(), per worker, W = CPUs */
-	PER_TASK,	  /* empty tasks, W = 1 */
-	EFFICIENCY,	  /* cpu-hash >= 10 ms tasks, W = CPUs vs serial */
-	OVERSUBSCRIPTION, /* cpu-hash, W = 16 vs W = 2 */
+	DISPATCH,	   /* empty tasks, dynamic chunk 1, W = CPUs */
+	FORK_JOIN,	   /* empty job (0 tasks), W = CPUs */
+	CREATION,	   /* start() + stop(), per worker, W = CPUs */
+	PER_TASK,	   /* empty tasks, W = 1 */
+	EFFICIENCY,	   /* cpu-hash >= 10 ms tasks, W = CPUs vs serial */
+	OVERSUBSCRIPTION,  /* cpu-hash, W = 16 vs W = 2 */
+	PER_TASK_ANCHORED, /* PER_TASK, interleaved with RAW_MINFORK */
 };
 
 /* Where a row's reference comes from. */
@@ -75,14 +79,16 @@ struct row {
 	const char *figure;
 	const char *executor; /* or "raw", "libgomp" */
 	enum measure measure;
-	int reference;	 /* a row index, REF_NONE or REF_SELF */
-	double target;	 /* 0: none */
-	bool target_min; /* ratio must be >= target (else <=) */
+	int reference;	     /* a row index, REF_NONE or REF_SELF */
+	double target;	     /* 0: none */
+	bool target_min;     /* ratio must be >= target (else <=) */
+	enum ex_start start; /* process-pool, process-per-task: fork or not */
 };
 
 /* Indexes below must match the order of rows[]. */
 enum {
 	ROW_FORK,
+	ROW_MINFORK,
 	ROW_THREAD,
 	ROW_SPAWN,
 	ROW_GOMP,
@@ -91,6 +97,8 @@ enum {
 
 static const struct row rows[] = {
     [ROW_FORK] = {"fork+_exit+waitpid", "raw", RAW_FORK, REF_NONE, 0, 0},
+    [ROW_MINFORK] = {"minimal fork (tiny process)", "raw", RAW_MINFORK,
+		     REF_NONE, 0, 0},
     [ROW_THREAD] = {"pthread_create+join", "raw", RAW_THREAD, REF_NONE, 0, 0},
     [ROW_SPAWN] = {"posix_spawn+exec+waitpid", "raw", RAW_SPAWN, REF_NONE, 0,
 		   0},
@@ -114,6 +122,12 @@ static const struct row rows[] = {
     {"cost per task, W=1", "thread-per-task", PER_TASK, ROW_THREAD, 1.2, 0},
     {"cost per task, W=1", "process-per-task", PER_TASK, ROW_FORK, 1.2, 0},
     {"cost per task, W=1", "process-spawn", PER_TASK, ROW_SPAWN, 0, 0},
+    {"per task, start=fork", "process-per-task", PER_TASK_ANCHORED, REF_SELF, 0,
+     0, EX_START_FORK},
+    {"per task, start=forkserver", "process-per-task", PER_TASK_ANCHORED,
+     REF_SELF, 1.2, 0, EX_START_FORKSERVER},
+    {"per task, start=spawn", "process-spawn", PER_TASK_ANCHORED, REF_SELF, 0,
+     0, EX_START_SPAWN},
     {"cpu-hash efficiency", "thread-pool", EFFICIENCY, REF_SELF, 0.98, 1},
     {"cpu-hash efficiency", "process-pool", EFFICIENCY, REF_SELF, 0.98, 1},
     {"cpu-hash efficiency", "omp", EFFICIENCY, REF_SELF, 0, 1},
@@ -239,6 +253,68 @@ static int time_spawns(unsigned n, double *seconds)
 	return ret;
 }
 
+/*
+ * The minimal fork: procthread-minfork (beside this program) forks n
+ * children that exit at once, one at a time, and prints the mean seconds
+ * per fork+_exit+waitpid, which it timed itself (its own exec is not in
+ * the figure). A process of libc alone: the least a process per task can
+ * cost here, the anchor of --start=forkserver.
+ */
+static int time_minforks(unsigned n, double *seconds)
+{
+	char path[4096], count[16], out[64] = "";
+	char *argv[] = {"procthread-minfork", count, NULL};
+	posix_spawn_file_actions_t actions;
+	ssize_t len = readlink("/proc/self/exe", path, sizeof(path) - 32);
+	int fds[2], rc, status, ret = 0;
+	size_t got = 0;
+	pid_t pid;
+	char *slash, *end;
+
+	if (len < 0)
+		return -errno;
+	path[len] = '\0';
+	slash = strrchr(path, '/');
+	if (!slash)
+		return -ENOENT;
+	strcpy(slash + 1, "procthread-minfork");
+	snprintf(count, sizeof(count), "%u", n);
+	if (pipe2(fds, O_CLOEXEC))
+		return -errno;
+	rc = posix_spawn_file_actions_init(&actions);
+	if (rc == 0)
+		rc = posix_spawn_file_actions_adddup2(&actions, fds[1], 1);
+	if (rc == 0)
+		rc = posix_spawn(&pid, path, &actions, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&actions);
+	close(fds[1]);
+	if (rc) {
+		close(fds[0]);
+		return -rc;
+	}
+	while (got < sizeof(out) - 1) {
+		ssize_t k = read(fds[0], out + got, sizeof(out) - 1 - got);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			break;
+		got += (size_t)k;
+	}
+	close(fds[0]);
+	while (waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR)
+			return -errno;
+	}
+	out[got] = '\0';
+	errno = 0;
+	*seconds = strtod(out, &end);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) || errno || end == out ||
+	    *end != '\n' || !(*seconds > 0))
+		ret = -EPROTO;
+	return ret;
+}
+
 static int time_gomp_regions(unsigned n, unsigned workers, double *seconds)
 {
 #ifdef PT_HAVE_OPENMP
@@ -280,9 +356,9 @@ struct run {
 	char spec[64];
 };
 
-static int run_start(struct run *r, const char *name, unsigned workers,
-		     uint64_t ntasks, ex_task_fn fn, void *arg,
-		     struct outcome *out)
+static int run_start_as(struct run *r, const char *name, enum ex_start start,
+			unsigned workers, uint64_t ntasks, ex_task_fn fn,
+			void *arg, struct outcome *out)
 {
 	struct ex_config config = {
 	    .workers = workers,
@@ -290,6 +366,8 @@ static int run_start(struct run *r, const char *name, unsigned workers,
 	    .chunk = 1,
 	    .max_tasks = ntasks,
 	    .wait = EX_WAIT_ADAPTIVE,
+	    /* process-spawn is spawn by itself */
+	    .start = start == EX_START_SPAWN ? EX_START_FORK : start,
 	};
 	int rc;
 
@@ -301,8 +379,9 @@ static int run_start(struct run *r, const char *name, unsigned workers,
 		out->unavailable = r->ops != NULL;
 		return -ENOSYS;
 	}
-	if (r->ops->runs_spec) {
-		/* Spawned children run the empty job: checksum = index. */
+	if (ex_runs_spec(r->ops, &config)) {
+		/* Spawned children and the fork server run the empty job:
+		 * checksum = index. */
 		if (fn != empty_task) {
 			snprintf(out->error, sizeof(out->error),
 				 "%s runs empty tasks only here", name);
@@ -324,6 +403,14 @@ static int run_start(struct run *r, const char *name, unsigned workers,
 		r->job.results = NULL;
 	}
 	return rc;
+}
+
+static int run_start(struct run *r, const char *name, unsigned workers,
+		     uint64_t ntasks, ex_task_fn fn, void *arg,
+		     struct outcome *out)
+{
+	return run_start_as(r, name, EX_START_FORK, workers, ntasks, fn, arg,
+			    out);
 }
 
 static void run_stop(struct run *r)
@@ -373,12 +460,13 @@ static int run_map(struct run *r, unsigned times, const uint64_t *expected,
 
 /* The median over plan->reps of one timed map of ntasks, per task. */
 static int measure_per_task(const struct plan *plan, const char *name,
-			    unsigned workers, uint64_t ntasks,
-			    struct outcome *out)
+			    enum ex_start start, unsigned workers,
+			    uint64_t ntasks, struct outcome *out)
 {
 	double samples[MAX_REPS], seconds;
 	struct run r;
-	int rc = run_start(&r, name, workers, ntasks, empty_task, NULL, out);
+	int rc = run_start_as(&r, name, start, workers, ntasks, empty_task,
+			      NULL, out);
 
 	if (rc)
 		return rc;
@@ -543,6 +631,41 @@ static int measure_pair(const struct plan *plan, const struct cpu_job *job,
 	return rc;
 }
 
+/*
+ * Cost per task at W = 1 of name under start, and the minimal fork, their
+ * repetitions interleaved (round 0 of each dropped) so that the machine's
+ * drift, large on a shared VM, touches both alike.
+ */
+static int measure_anchored(const struct plan *plan, const char *name,
+			    enum ex_start start, uint64_t ntasks,
+			    struct outcome *out)
+{
+	double sa[MAX_REPS], sb[MAX_REPS], seconds;
+	struct run r;
+	int rc =
+	    run_start_as(&r, name, start, 1, ntasks, empty_task, NULL, out);
+
+	for (unsigned k = 0; rc == 0 && k <= plan->reps; k++) {
+		double *s = &sb[k ? k - 1 : 0];
+
+		rc = time_minforks(plan->raw_forks, s);
+		if (rc) {
+			snprintf(out->error, sizeof(out->error),
+				 "minimal fork: %s", strerror(-rc));
+			break;
+		}
+		rc = run_map(&r, 1, NULL, &seconds, out);
+		sa[k ? k - 1 : 0] = seconds / (double)ntasks;
+	}
+	if (r.ex)
+		run_stop(&r);
+	if (rc == 0) {
+		out->measured = gate_median(sa, plan->reps);
+		out->reference = gate_median(sb, plan->reps);
+	}
+	return rc;
+}
+
 /* ---- one row, in its own child ------------------------------------- */
 
 static int measure_row(const struct plan *plan, const struct row *row,
@@ -554,6 +677,7 @@ static int measure_row(const struct plan *plan, const struct row *row,
 
 	switch (row->measure) {
 	case RAW_FORK:
+	case RAW_MINFORK:
 	case RAW_THREAD:
 	case RAW_SPAWN:
 	case RAW_GOMP_REGION:
@@ -563,6 +687,8 @@ static int measure_row(const struct plan *plan, const struct row *row,
 
 			if (row->measure == RAW_FORK)
 				rc = time_forks(plan->raw_forks, s);
+			else if (row->measure == RAW_MINFORK)
+				rc = time_minforks(plan->raw_forks, s);
 			else if (row->measure == RAW_THREAD)
 				rc = time_threads(plan->raw_threads, s);
 			else if (row->measure == RAW_SPAWN)
@@ -589,18 +715,24 @@ static int measure_row(const struct plan *plan, const struct row *row,
 			n = plan->fork_tasks;
 		else if (!strcmp(row->executor, "process-spawn"))
 			n = plan->spawn_tasks;
-		return measure_per_task(plan, row->executor, plan->cpus, n,
-					out);
+		return measure_per_task(plan, row->executor, row->start,
+					plan->cpus, n, out);
 	}
 	case PER_TASK:
 		return measure_per_task(
-		    plan, row->executor, 1,
+		    plan, row->executor, row->start, 1,
 		    !strcmp(row->executor, "thread-per-task")
 			? plan->thread_tasks
 		    : !strcmp(row->executor, "process-spawn")
 			? plan->spawn_tasks
 			: plan->fork_tasks,
 		    out);
+	case PER_TASK_ANCHORED:
+		return measure_anchored(plan, row->executor, row->start,
+					!strcmp(row->executor, "process-spawn")
+					    ? plan->spawn_tasks
+					    : plan->fork_tasks,
+					out);
 	case FORK_JOIN:
 		return measure_fork_join(plan, row->executor, out);
 	case CREATION:
@@ -710,6 +842,8 @@ static const char *reference_name(const struct row *row)
 		return "serial / W";
 	case OVERSUBSCRIPTION:
 		return "same at W=2";
+	case PER_TASK_ANCHORED:
+		return "minimal fork, interleaved";
 	default:
 		break;
 	}
@@ -802,6 +936,13 @@ static json_t *results_json(const struct plan *plan,
 		json_object_set_new(entry, "figure", json_string(row->figure));
 		json_object_set_new(entry, "executor",
 				    json_string(row->executor));
+		if (!strncmp(row->executor, "process-", 8))
+			json_object_set_new(
+			    entry, "start",
+			    json_string(ex_start_name(
+				!strcmp(row->executor, "process-spawn")
+				    ? EX_START_SPAWN
+				    : row->start)));
 		json_object_set_new(
 		    entry, "unit",
 		    json_string(row->measure == EFFICIENCY	   ? "s per job"

@@ -153,6 +153,42 @@ static int check_transport(const struct pt_options *o, char *err, size_t errlen)
 	return -EINVAL;
 }
 
+/* Whether --start chooses how ex makes its processes. */
+static bool start_applies(const struct executor_ops *ex)
+{
+	return ex->processes && ex->uses_workers && !ex->runs_spec;
+}
+
+static bool selected(const struct pt_options *o, const struct executor_ops *ex)
+{
+	for (unsigned e = 0; e < o->nexecutors; e++)
+		if (o->executors[e] == ex)
+			return true;
+	return false;
+}
+
+/*
+ * --start chooses how process-pool and process-per-task make processes;
+ * given where neither is selected it is refused.
+ */
+static int check_start(const struct pt_options *o, char *err, size_t errlen)
+{
+	bool applies = false;
+
+	if (!o->start_given)
+		return 0;
+	for (unsigned e = 0; e < o->nexecutors; e++)
+		applies |= start_applies(o->executors[e]);
+	if (!applies) {
+		snprintf(err, errlen,
+			 "--start: applies only to process-pool and "
+			 "process-per-task (process-spawn is spawn), and no "
+			 "selected executor is one");
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static void build_name(struct pt_config *c, const struct pt_options *o)
 {
 	const struct workload *w = c->wl;
@@ -203,6 +239,8 @@ static void build_name(struct pt_config *c, const struct pt_options *o)
 	if (c->wl->payload && c->ex->processes &&
 	    c->transport != PT_TRANSPORT_SHM)
 		APPEND("/transport:%s", pt_transport_name(c->transport));
+	if (c->exc.start != EX_START_FORK)
+		APPEND("/start:%s", ex_start_name(c->exc.start));
 #undef APPEND
 }
 
@@ -235,8 +273,29 @@ static int add_executors(const struct pt_options *o, struct pt_config *c,
 			 struct pt_plan *plan, size_t *cap, char *err,
 			 size_t errlen)
 {
-	for (unsigned e = 0; e < o->nexecutors; e++) {
+	const struct executor_ops *spawn = ex_find("process-spawn");
+
+	for (unsigned e = 0, st = 0; e < o->nexecutors; e++) {
 		c->ex = o->executors[e];
+		c->exc.start = EX_START_FORK;
+		if (start_applies(c->ex)) {
+			/* One pass per start method (the same e again until
+			 * the last); process-per-task by spawn is
+			 * process-spawn, run once if that is named too; the
+			 * pool by spawn execs its workers. */
+			c->exc.start = o->starts[st++];
+			if (st < o->nstarts)
+				e--;
+			else
+				st = 0;
+			if (c->exc.start == EX_START_SPAWN &&
+			    c->ex != ex_find("process-pool")) {
+				c->ex = spawn;
+				c->exc.start = EX_START_FORK;
+				if (selected(o, spawn))
+					continue;
+			}
+		}
 		/* Transports sweep only where bytes cross processes. */
 		unsigned ntransports =
 		    c->wl->payload && c->ex->processes ? o->ntransports : 1;
@@ -401,6 +460,9 @@ int pt_plan_build(const struct pt_options *o, struct pt_plan *plan, char *err,
 	if (rc)
 		return rc;
 	rc = check_transport(o, err, errlen);
+	if (rc)
+		return rc;
+	rc = check_start(o, err, errlen);
 	if (rc)
 		return rc;
 	for (unsigned i = 0; i < o->nworkloads; i++) {

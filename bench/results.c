@@ -142,6 +142,16 @@ int pt_results_merge(json_t *doc, const char *text, size_t len,
 	return n;
 }
 
+void pt_results_tag(json_t *doc, size_t from, const char *key,
+		    const char *value)
+{
+	json_t *all = json_object_get(doc, "benchmarks");
+
+	for (size_t i = from; i < json_array_size(all); i++)
+		json_object_set_new(json_array_get(all, i), key,
+				    json_string(value));
+}
+
 void pt_results_add_error(json_t *doc, const char *name, size_t family_index,
 			  const char *message)
 {

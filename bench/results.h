@@ -38,6 +38,13 @@ int pt_results_merge(json_t *doc, const char *text, size_t len,
 void pt_results_add_error(json_t *doc, const char *name, size_t family_index,
 			  const char *message);
 
+/*
+ * Sets the string field key to value in every benchmark entry from index
+ * from on (the entries of the configuration just merged).
+ */
+void pt_results_tag(json_t *doc, size_t from, const char *key,
+		    const char *value);
+
 /* Marks the document as cut short (interrupted by a signal). */
 void pt_results_mark_incomplete(json_t *doc, const char *why);
 

@@ -27,9 +27,16 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include "core.h"
 
 #include "executor.h"
 #include "transport.h"
@@ -59,15 +66,8 @@ int pt_spawn_spec(const struct workload *w, const double *params,
 	return 0;
 }
 
-/* The job a spec describes; wl is NULL for the noop job. */
-struct spawn_job {
-	const struct workload *wl;
-	uint64_t ntasks;
-	double params[WL_MAX_PARAMS];
-};
-
 /* Parses spec (modified in place) into job, or -EINVAL and why in err. */
-static int parse_spec(char *spec, struct spawn_job *job, char *err,
+static int parse_spec(char *spec, struct pt_spawn_job *job, char *err,
 		      size_t errlen)
 {
 	char *save = NULL;
@@ -120,8 +120,43 @@ static int parse_spec(char *spec, struct spawn_job *job, char *err,
 	return 0;
 }
 
+int pt_spawn_parse(const char *spec, struct pt_spawn_job *job, char *err,
+		   size_t errlen)
+{
+	char *copy = strdup(spec);
+	int rc;
+
+	if (!copy) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	rc = parse_spec(copy, job, err, errlen);
+	free(copy);
+	return rc;
+}
+
+int pt_spawn_setup(const struct pt_spawn_job *job, void **state, char *err,
+		   size_t errlen)
+{
+	double params[WL_MAX_PARAMS];
+	int rc;
+
+	*state = NULL;
+	if (!job->wl)
+		return 0;
+	memcpy(params, job->params, sizeof(params));
+	if (job->wl->fresh_params)
+		job->wl->fresh_params(params);
+	err[0] = '\0';
+	rc = wl_setup(job->wl, params, job->wl->payload ? 1 : job->ntasks,
+		      state, err, errlen);
+	if (rc && !err[0])
+		snprintf(err, errlen, "setup failed: %s", strerror(-rc));
+	return rc;
+}
+
 /* The task, directly or (payload workloads) through its channel. */
-static int run_task(const struct spawn_job *job,
+static int run_task(const struct pt_spawn_job *job,
 		    const struct ex_spawn_request *req, void *state,
 		    uint64_t *checksum, char *err, size_t errlen)
 {
@@ -148,7 +183,7 @@ static int run_task(const struct spawn_job *job,
 int pt_spawn_worker_main(int argc, char **argv)
 {
 	struct ex_spawn_request req;
-	struct spawn_job job;
+	struct pt_spawn_job job;
 	char err[256], *spec = NULL;
 	void *state = NULL;
 	uint64_t checksum;
@@ -190,16 +225,9 @@ int pt_spawn_worker_main(int argc, char **argv)
 	if (!job.wl) {
 		checksum = req.task;
 	} else {
-		err[0] = '\0';
-		rc = wl_setup(job.wl, job.params,
-			      job.wl->payload ? 1 : job.ntasks, &state, err,
-			      sizeof(err));
-		if (rc) {
-			if (!err[0])
-				snprintf(err, sizeof(err), "setup failed: %s",
-					 strerror(-rc));
+		rc = pt_spawn_setup(&job, &state, err, sizeof(err));
+		if (rc)
 			goto out;
-		}
 		rc = run_task(&job, &req, state, &checksum, err, sizeof(err));
 		if (job.wl->teardown)
 			job.wl->teardown(state);
@@ -222,4 +250,118 @@ out:
 		fprintf(stderr, "bench: spawn worker: %s\n", err);
 	free(spec);
 	return status;
+}
+
+/* The noop job's task: its checksum is its index (bench overhead). */
+static uint64_t noop_task(void *arg, uint64_t index, unsigned worker)
+{
+	(void)arg;
+	(void)worker;
+	return index;
+}
+
+/* A payload task through the worker's attached channel. */
+static uint64_t payload_task(void *arg, uint64_t index, unsigned worker)
+{
+	return pt_transport_task(arg, index, worker);
+}
+
+void pt_spawn_task_fn(const struct pt_spawn_job *job, void *state,
+		      const char *channel, unsigned slot, ex_task_fn *fn,
+		      void **arg)
+{
+	*fn = noop_task;
+	*arg = NULL;
+	if (job->wl && job->wl->payload) {
+		const struct wl_payload *p = job->wl->payload;
+		struct pt_payload moved = {
+		    .arg = state, .bytes = p->bytes(state), .run = p->run};
+		struct pt_transport *t = NULL;
+		char err[256];
+
+		if (!channel || pt_transport_attach(channel, slot, &moved, &t,
+						    err, sizeof(err))) {
+			fprintf(stderr, "bench: worker: %s\n",
+				channel ? err : "no channel");
+			_exit(PT_TRANSPORT_WORKER_EXIT);
+		}
+		*fn = payload_task;
+		*arg = t;
+	} else if (job->wl) {
+		*fn = job->wl->run_task;
+		*arg = state;
+	}
+}
+
+/* A whole decimal number of at most max, or -EINVAL. */
+static int pool_number(const char *text, uint64_t max, uint64_t *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtoull(text, &end, 10);
+	if (errno || end == text || *end || text[0] == '-' || *out > max)
+		return -EINVAL;
+	return 0;
+}
+
+int pt_pool_worker_main(int argc, char **argv)
+{
+	uint64_t slot, cpu, parent, addr, len;
+	struct pt_spawn_job job;
+	char err[256] = "";
+	void *state = NULL, *ctl;
+	ex_task_fn fn;
+	void *arg;
+
+	/* PROGRAM FLAG SPEC WORKER CPU PARENT ADDR LEN [CHANNEL]; CPU is
+	 * the CPU + 1 (0: none), so that every field is unsigned. */
+	if ((argc != 8 && argc != 9) ||
+	    pool_number(argv[3], UINT32_MAX, &slot) ||
+	    pool_number(argv[4], CPU_SETSIZE, &cpu) ||
+	    pool_number(argv[5], INT32_MAX, &parent) || parent == 0 ||
+	    pool_number(argv[6], UINTPTR_MAX, &addr) ||
+	    pool_number(argv[7], SIZE_MAX, &len) || len == 0) {
+		fprintf(stderr,
+			"bench: pool worker: expected SPEC WORKER CPU PARENT "
+			"ADDR LEN [CHANNEL]\n");
+		return 2;
+	}
+	if (pt_spawn_parse(argv[2], &job, err, sizeof(err))) {
+		fprintf(stderr, "bench: pool worker: %s\n", err);
+		return 2;
+	}
+	/* Die with the pool's process; it may already be gone. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != (pid_t)parent)
+		return 1;
+	if (cpu > 0) {
+		cpu_set_t one;
+
+		CPU_ZERO(&one);
+		CPU_SET((int)cpu - 1, &one);
+		(void)sched_setaffinity(0, sizeof(one), &one);
+	}
+	if (pt_spawn_setup(&job, &state, err, sizeof(err))) {
+		fprintf(stderr, "bench: pool worker: %s\n", err);
+		return 1;
+	}
+	ctl = mmap((void *)(uintptr_t)addr, (size_t)len, PROT_READ | PROT_WRITE,
+		   MAP_SHARED | MAP_FIXED_NOREPLACE, EX_POOL_WORKER_MAP_FD, 0);
+	if (ctl != (void *)(uintptr_t)addr) {
+		fprintf(stderr,
+			"bench: pool worker: mapping the control block at "
+			"%#" PRIx64 ": %s\n",
+			addr, ctl == MAP_FAILED ? strerror(errno) : "taken");
+		return 1;
+	}
+	close(EX_POOL_WORKER_MAP_FD);
+	pt_spawn_task_fn(&job, state, argc == 9 ? argv[8] : NULL,
+			 (unsigned)slot, &fn, &arg);
+	pt_worker_set_task(fn, arg);
+	pt_worker_loop(ctl, (unsigned)slot);
+	/* This worker set the workload up itself (io-file's directory,
+	 * io-net's echo server): it tears it down at the pool's stop. */
+	if (job.wl && job.wl->teardown)
+		job.wl->teardown(state);
+	return 0;
 }

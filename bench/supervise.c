@@ -424,7 +424,17 @@ void pt_supervise(const struct pt_options *o, const struct pt_plan *plan,
 
 	memset(sum, 0, sizeof(*sum));
 	for (size_t i = 0; i < plan->n && !got_signal; i++) {
+		const struct pt_config *c = &plan->configs[i];
+		size_t from =
+		    json_array_size(json_object_get(doc, "benchmarks"));
 		int n = run_one(o, plan, i, !header_done, doc, sum);
+
+		/* How the configuration's processes were made (issue 17). */
+		if (c->ex->processes)
+			pt_results_tag(doc, from, "start_method",
+				       ex_start_name(c->ex->runs_spec
+							 ? EX_START_SPAWN
+							 : c->exc.start));
 
 		/* Google Benchmark printed the header with the first
 		 * entries, whether they are errors or not. */

@@ -29,6 +29,7 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +39,8 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+extern char **environ;
 
 #define PT_ADAPTIVE_SPIN_NS 50000u
 #define PT_CLOCK_EVERY	    64u
@@ -386,11 +389,21 @@ static void pt_run_subset(struct pt_control *ctl, const struct pt_job_view *job,
 	}
 }
 
+/* Set only in worker processes with their own workload (forkserver). */
+static ex_task_fn pt_local_fn;
+static void *pt_local_arg;
+
+void pt_worker_set_task(ex_task_fn fn, void *arg)
+{
+	pt_local_fn = fn;
+	pt_local_arg = arg;
+}
+
 static void pt_run_job(struct pt_control *ctl, unsigned worker)
 {
 	struct pt_job_view job = {
-	    .fn = ctl->fn,
-	    .arg = ctl->arg,
+	    .fn = pt_local_fn ? pt_local_fn : ctl->fn,
+	    .arg = pt_local_fn ? pt_local_arg : ctl->arg,
 	    .results = ctl->results,
 	    .ntasks = ctl->ntasks,
 	    .worker = worker,
@@ -742,6 +755,40 @@ void pt_pin_self(unsigned worker)
 	CPU_SET(pt_pin_cpu(worker), &one);
 	/* Failing to pin is not fatal: the worker runs, just unpinned. */
 	(void)sched_setaffinity(0, sizeof(one), &one);
+}
+
+int pt_posix_spawn(pid_t *pid, const char *path, const int *from, const int *to,
+		   unsigned n, char *const argv[])
+{
+	posix_spawn_file_actions_t actions;
+	posix_spawnattr_t attr;
+	sigset_t none, all;
+	int rc;
+
+	sigemptyset(&none);
+	sigfillset(&all);
+	rc = posix_spawn_file_actions_init(&actions);
+	if (rc != 0)
+		return -rc;
+	rc = posix_spawnattr_init(&attr);
+	if (rc != 0) {
+		posix_spawn_file_actions_destroy(&actions);
+		return -rc;
+	}
+	for (unsigned k = 0; rc == 0 && k < n; k++)
+		rc = posix_spawn_file_actions_adddup2(&actions, from[k], to[k]);
+	if (rc == 0)
+		rc = posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK |
+							 POSIX_SPAWN_SETSIGDEF);
+	if (rc == 0)
+		rc = posix_spawnattr_setsigmask(&attr, &none);
+	if (rc == 0)
+		rc = posix_spawnattr_setsigdefault(&attr, &all);
+	if (rc == 0)
+		rc = posix_spawn(pid, path, &actions, &attr, argv, environ);
+	posix_spawnattr_destroy(&attr);
+	posix_spawn_file_actions_destroy(&actions);
+	return -rc;
 }
 
 void pt_child_setup(pid_t parent)

@@ -170,6 +170,14 @@ void pt_control_init(struct pt_control *ctl, const struct ex_config *config,
  */
 void pt_worker_loop(struct pt_control *ctl, unsigned worker);
 
+/*
+ * In a worker process that has its own copy of the workload (forkserver,
+ * runners/forkserver.h): every job this process runs calls fn(arg, ...)
+ * instead of the job's function and argument, which point into the
+ * caller's address space. Call before pt_worker_loop().
+ */
+void pt_worker_set_task(ex_task_fn fn, void *arg);
+
 /* Posts a job (every live worker must be idle); returns its generation. */
 uint32_t pt_post_job(struct pt_control *ctl, ex_task_fn fn, void *arg,
 		     uint64_t ntasks, uint64_t *results);
@@ -266,6 +274,13 @@ void pt_describe_spawn_error(int err, char *buf, size_t len);
 
 /* pidfd_open(2) through syscall(2); -1 and errno on failure. */
 int pt_pidfd_open(pid_t pid);
+/*
+ * posix_spawn() of path with descriptor from[k] as to[k] (k < n; every
+ * from[k] out of the way of every to[]), an empty signal mask and default
+ * signal handling. Returns 0 or a negative errno code.
+ */
+int pt_posix_spawn(pid_t *pid, const char *path, const int *from, const int *to,
+		   unsigned n, char *const argv[]);
 
 /*
  * In a freshly forked child: dies with the parent (PR_SET_PDEATHSIG) and

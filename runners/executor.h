@@ -64,6 +64,14 @@ enum ex_on_failure {
 	EX_ON_FAILURE_RETRY
 };
 
+/*
+ * How a process executor makes its processes, as Python's multiprocessing
+ * start methods: fork (a copy of the caller), forkserver (a fork of a small
+ * server process, runners/forkserver.h, that never had the caller's
+ * memory), spawn (an exec of the program: process-spawn).
+ */
+enum ex_start { EX_START_FORK, EX_START_FORKSERVER, EX_START_SPAWN };
+
 typedef uint64_t (*ex_task_fn)(void *arg, uint64_t index, unsigned worker);
 
 struct ex_config {
@@ -92,7 +100,25 @@ struct ex_config {
 	 * transport.h). Read at start().
 	 */
 	const struct ex_spawn_channels *spawn_channels;
+	/*
+	 * process-pool and process-per-task: fork (0, the default),
+	 * forkserver, or (process-pool only; process-per-task by spawn is
+	 * process-spawn) spawn. Under forkserver the workers are forked from
+	 * a server process that rebuilds the job from spawn_spec (required)
+	 * and is handed spawn_channels, as process-spawn's children are;
+	 * under spawn each pool worker is an exec of the program in its pool
+	 * worker mode, handed the same. job->fn and job->arg are then never
+	 * called in a worker (see ex_runs_spec).
+	 */
+	enum ex_start start;
+	/* forkserver: the server program; NULL: procthread-forkserver in the
+	 * directory of /proc/self/exe. */
+	const char *forkserver_path;
 };
+
+/* "fork", "forkserver", "spawn"; parse returns 0 or -EINVAL. */
+const char *ex_start_name(enum ex_start start);
+int ex_start_parse(const char *text, enum ex_start *out);
 
 /*
  * The child of slot s gets fds[s * per_slot + k] of the caller as its
@@ -173,6 +199,20 @@ struct executor_ops {
 
 extern const struct executor_ops *const ex_all[];
 
+/*
+ * Whether the executor's processes run the job config->spawn_spec
+ * describes instead of job->fn (process-spawn; process-pool and
+ * process-per-task under --start=forkserver): then spawn_spec must be set,
+ * job->fn must compute the same checksums, and the payload transport hands
+ * them spawn_channels.
+ */
+static inline bool ex_runs_spec(const struct executor_ops *ops,
+				const struct ex_config *config)
+{
+	return ops->runs_spec || (ops->processes && ops->uses_workers &&
+				  config->start != EX_START_FORK);
+}
+
 /* By name or alias; NULL if none. */
 const struct executor_ops *ex_find(const char *name);
 
@@ -212,6 +252,19 @@ void ex_failure_describe(const struct ex_failure *failure,
  * The program checks argv[1] against the flag first thing in main().
  */
 #define EX_SPAWN_WORKER_FLAG "--procthread-spawn-worker"
+
+/*
+ * The pool worker mode of process-pool --start=spawn: a worker is started as
+ *   PROGRAM --procthread-pool-worker SPEC WORKER CPU PARENT ADDR LEN [CHANNEL]
+ * with the pool's control block, a memfd of LEN bytes, on descriptor
+ * EX_POOL_WORKER_MAP_FD (and CHANNEL's descriptors from EX_SPAWN_CHANNEL_FD
+ * on, as for EX_SPAWN_WORKER_FLAG). It must map the block at ADDR, run
+ * the worker loop as worker WORKER with its own copy of the job SPEC,
+ * pinned to CPU - 1 (CPU 0: not pinned), die with PARENT, and exit 0 when
+ * the pool shuts down. The program checks argv[1] first thing in main().
+ */
+#define EX_POOL_WORKER_FLAG   "--procthread-pool-worker"
+#define EX_POOL_WORKER_MAP_FD 6
 
 struct ex_spawn_request {
 	const char *spec;

@@ -11,11 +11,15 @@
  * its result comes back: the child is forked, runs the task, stores the
  * checksum in a MAP_SHARED results array made at start() (sized max_tasks)
  * and calls _exit(0); map() copies that array out when the job succeeds.
+ * Under --start=forkserver (ex_config.start) the child is forked by the
+ * fork server instead (forkserver.h), a child of ours all the same, and
+ * the results array is a memfd's mapping that the server shares.
  *
  * Invariant: between map() calls no child exists.
  */
 #include "children.h"
 #include "core.h"
+#include "forkserver.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -28,6 +32,8 @@ struct process_per_task {
 	struct executor base; /* first: the executor is a process_per_task */
 	uint64_t *shared_results;
 	size_t mapping_size;
+	int results_fd;		      /* forkserver: the array's memfd, or -1 */
+	struct pt_forkserver *server; /* forkserver, or NULL */
 	pid_t parent;
 	struct pt_children children;
 	const struct ex_job *job; /* during map() */
@@ -35,6 +41,9 @@ struct process_per_task {
 
 static void process_per_task_destroy(struct process_per_task *ex)
 {
+	pt_forkserver_close(ex->server);
+	if (ex->results_fd >= 0)
+		close(ex->results_fd);
 	if (ex->shared_results)
 		munmap(ex->shared_results, ex->mapping_size);
 	pt_children_free(&ex->children);
@@ -64,6 +73,8 @@ static int process_per_task_start(const struct ex_config *config,
 		goto out;
 	}
 	ex = calloc(1, sizeof(*ex));
+	if (ex)
+		ex->results_fd = -1;
 	if (!ex || pt_children_init(&ex->children, workers) != 0) {
 		snprintf(err, errlen, "process-per-task: out of memory");
 		ret = -ENOMEM;
@@ -71,18 +82,33 @@ static int process_per_task_start(const struct ex_config *config,
 	}
 	ex->base.ops = &ex_process_per_task;
 	ex->base.config = *config;
+	ex->base.config.spawn_spec = NULL; /* the server has its copy */
+	ex->base.config.spawn_channels = NULL;
 	ex->parent = getpid();
+	if (config->start == EX_START_SPAWN) {
+		snprintf(err, errlen,
+			 "process-per-task: --start=spawn is process-spawn");
+		ret = -EINVAL;
+		goto out;
+	}
 	/* Never a zero-length mapping, even for max_tasks 0. */
 	ex->mapping_size = config->max_tasks * sizeof(uint64_t) + 1;
-	mapping = mmap(NULL, ex->mapping_size, PROT_READ | PROT_WRITE,
-		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (mapping == MAP_FAILED) {
-		ret = -errno;
+	ret = pt_shared_map(config->start == EX_START_FORKSERVER,
+			    ex->mapping_size, &mapping, &ex->results_fd);
+	if (ret) {
 		snprintf(err, errlen, "process-per-task: mapping %zu bytes: %s",
 			 ex->mapping_size, strerror(-ret));
 		goto out;
 	}
 	ex->shared_results = mapping;
+	if (config->start == EX_START_FORKSERVER) {
+		ret = pt_forkserver_open(config, "process-per-task",
+					 PT_FORKSERVER_TASK, ex->results_fd,
+					 mapping, ex->mapping_size, &ex->server,
+					 err, errlen);
+		if (ret)
+			goto out;
+	}
 	*out = &ex->base;
 out:
 	if (ret != 0 && ex)
@@ -96,8 +122,11 @@ static pid_t process_per_task_child(void *ctx, unsigned slot, uint64_t task,
 {
 	struct process_per_task *ex = ctx;
 	const struct ex_job *job = ex->job;
-	pid_t pid = fork();
+	pid_t pid;
 
+	if (ex->server)
+		return pt_forkserver_fork(ex->server, slot, task, err, errlen);
+	pid = fork();
 	if (pid < 0) {
 		int ret = -errno;
 		char why[128];

@@ -40,9 +40,18 @@
  * then fails with "was reaped by someone else"); PR_SET_PDEATHSIG follows the
  * thread that forked, so start() and map() should run on the same thread.
  *
+ * Under --start=forkserver (ex_config.start) the workers are forked by the
+ * fork server (forkserver.h) instead, and under --start=spawn each is an
+ * exec of the program in its pool worker mode (EX_POOL_WORKER_FLAG):
+ * children of ours all the same, so everything above holds; the control
+ * block is then a memfd's mapping, which they map at our address (its
+ * pointers hold there), and each worker runs jobs on its own copy of the
+ * workload (pt_worker_set_task).
+ *
  * Invariant: pids[w] > 0 exactly when slot w has a live (unreaped) worker.
  */
 #include "core.h"
+#include "forkserver.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -63,7 +72,9 @@ struct process_pool {
 	struct executor base;	/* first: the executor is a process_pool */
 	struct pt_control *ctl; /* the shared mapping */
 	size_t mapping_size;
-	pid_t *pids; /* per slot: live worker, or 0 */
+	int ctl_fd; /* forkserver: the mapping's memfd, or -1 */
+	struct pt_forkserver *server; /* forkserver, or NULL */
+	pid_t *pids;		      /* per slot: live worker, or 0 */
 	/* Per slot, for the failure path: the task its worker was killed for
 	 * (PT_NO_TASK: not killed) and that task's deadline; when a dead
 	 * worker was reaped (0: no replacement pending). */
@@ -149,8 +160,19 @@ static void process_pool_unwatch(struct process_pool *pool)
 /* Forks the worker of slot w; the child never returns from here. */
 static int process_pool_spawn(struct process_pool *pool, unsigned w)
 {
-	pid_t pid = fork();
+	pid_t pid;
 
+	if (pool->server) {
+		char ignored[256]; /* callers describe the code */
+
+		pid = pt_forkserver_fork(pool->server, w, 0, ignored,
+					 sizeof(ignored));
+		if (pid < 0)
+			return (int)pid;
+		pool->pids[w] = pid;
+		return 0;
+	}
+	pid = fork();
 	if (pid < 0)
 		return -errno;
 	if (pid == 0) {
@@ -180,6 +202,9 @@ static void process_pool_destroy(struct process_pool *pool)
 		process_pool_unwatch(pool);
 		munmap(pool->ctl, pool->mapping_size);
 	}
+	pt_forkserver_close(pool->server);
+	if (pool->ctl_fd >= 0)
+		close(pool->ctl_fd);
 	free(pool->pids);
 	free(pool->killed_for);
 	free(pool->kill_deadline);
@@ -644,6 +669,8 @@ static int process_pool_start(const struct ex_config *config,
 		goto out;
 	}
 	pool = calloc(1, sizeof(*pool));
+	if (pool)
+		pool->ctl_fd = -1;
 	if (!pool || !(pool->pids = calloc(workers, sizeof(*pool->pids))) ||
 	    !(pool->killed_for = calloc(workers, sizeof(uint64_t))) ||
 	    !(pool->kill_deadline = calloc(workers, sizeof(uint64_t))) ||
@@ -656,18 +683,26 @@ static int process_pool_start(const struct ex_config *config,
 		pool->killed_for[w] = PT_NO_TASK;
 	pool->base.ops = &ex_process_pool;
 	pool->base.config = *config;
+	pool->base.config.spawn_spec = NULL; /* the server has its copy */
+	pool->base.config.spawn_channels = NULL;
 	pool->parent = getpid();
 	pool->mapping_size = pt_control_size(config, config->max_tasks);
-	mapping = mmap(NULL, pool->mapping_size, PROT_READ | PROT_WRITE,
-		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (mapping == MAP_FAILED) {
-		ret = -errno;
+	ret = pt_shared_map(config->start != EX_START_FORK, pool->mapping_size,
+			    &mapping, &pool->ctl_fd);
+	if (ret) {
 		snprintf(err, errlen, "process-pool: mapping %zu bytes: %s",
 			 pool->mapping_size, strerror(-ret));
 		goto out;
 	}
 	pool->ctl = mapping;
 	pt_control_init(pool->ctl, config, config->max_tasks, true);
+	if (config->start != EX_START_FORK) {
+		ret = pt_forkserver_open(
+		    config, "process-pool", PT_FORKSERVER_POOL, pool->ctl_fd,
+		    mapping, pool->mapping_size, &pool->server, err, errlen);
+		if (ret)
+			goto out;
+	}
 	ret = process_pool_watch(pool);
 	if (ret != 0) {
 		snprintf(err, errlen, "process-pool: watching SIGCHLD: %s",

@@ -35,7 +35,6 @@
 #include <inttypes.h>
 #include <sched.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,8 +47,6 @@
 /* Descriptors the parent hands over are first moved at least this high, so
  * that no dup2 of the file actions overwrites another's source. */
 #define SPAWN_FIRST_FREE_FD (EX_SPAWN_CHANNEL_FD + EX_SPAWN_MAX_CHANNEL_FDS)
-
-extern char **environ;
 
 struct process_spawn {
 	struct executor base; /* first: the executor is a process_spawn */
@@ -199,38 +196,17 @@ static int process_spawn_pipe(int fds[2])
 static int process_spawn_exec(pid_t *pid, int fd, const int *channels,
 			      unsigned nchannels, char *const argv[])
 {
-	posix_spawn_file_actions_t actions;
-	posix_spawnattr_t attr;
-	sigset_t none, all;
-	int rc;
+	int from[1 + EX_SPAWN_MAX_CHANNEL_FDS],
+	    to[1 + EX_SPAWN_MAX_CHANNEL_FDS];
 
-	sigemptyset(&none);
-	sigfillset(&all);
-	rc = posix_spawn_file_actions_init(&actions);
-	if (rc != 0)
-		return -rc;
-	rc = posix_spawnattr_init(&attr);
-	if (rc != 0) {
-		posix_spawn_file_actions_destroy(&actions);
-		return -rc;
+	from[0] = fd;
+	to[0] = SPAWN_RESULT_FD;
+	for (unsigned k = 0; k < nchannels; k++) {
+		from[1 + k] = channels[k];
+		to[1 + k] = EX_SPAWN_CHANNEL_FD + (int)k;
 	}
-	rc = posix_spawn_file_actions_adddup2(&actions, fd, SPAWN_RESULT_FD);
-	for (unsigned k = 0; rc == 0 && k < nchannels; k++)
-		rc = posix_spawn_file_actions_adddup2(
-		    &actions, channels[k], EX_SPAWN_CHANNEL_FD + (int)k);
-	if (rc == 0)
-		rc = posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK |
-							 POSIX_SPAWN_SETSIGDEF);
-	if (rc == 0)
-		rc = posix_spawnattr_setsigmask(&attr, &none);
-	if (rc == 0)
-		rc = posix_spawnattr_setsigdefault(&attr, &all);
-	if (rc == 0)
-		rc = posix_spawn(pid, "/proc/self/exe", &actions, &attr, argv,
-				 environ);
-	posix_spawnattr_destroy(&attr);
-	posix_spawn_file_actions_destroy(&actions);
-	return -rc;
+	return pt_posix_spawn(pid, "/proc/self/exe", from, to, 1 + nchannels,
+			      argv);
 }
 
 static pid_t process_spawn_child(void *ctx, unsigned slot, uint64_t task,

@@ -1063,7 +1063,7 @@ int pt_transport_create(enum pt_transport_kind kind,
 	 * are handed to spawned ones (process-spawn, runs_spec): an executor
 	 * whose workers are made otherwise has no way to them. */
 	if (ops != &ex_process_pool && ops != &ex_process_per_task &&
-	    !ops->runs_spec) {
+	    !ex_runs_spec(ops, config)) {
 		snprintf(err, errlen,
 			 "transport: %s workers can neither inherit the "
 			 "channels (fork) nor be handed them (spawn)",
@@ -1075,10 +1075,11 @@ int pt_transport_create(enum pt_transport_kind kind,
 	if (rc)
 		goto out;
 	if (t->mode == MODE_SHM)
-		rc = shm_create(t, config, ops->runs_spec, err, errlen);
+		rc = shm_create(t, config, ex_runs_spec(ops, config), err,
+				errlen);
 	else
 		rc = pipe_create(t, err, errlen);
-	if (rc == 0 && ops->runs_spec)
+	if (rc == 0 && ex_runs_spec(ops, config))
 		rc = spawn_channels_create(t, err, errlen);
 out:
 	if (rc) {

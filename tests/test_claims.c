@@ -158,6 +158,16 @@ static void footprint(void **unused)
 	cl_decide_footprint(&f, &d);
 	EXPECT(d, CL_HOLDS_ONLY_WHEN);
 	assert_non_null(strstr(d.condition, "page tables"));
+	assert_null(strstr(d.figures, "forkserver"));
+	/* The other start methods, where measured, are in the figures. */
+	f.forkserver_task_s[0] = 150e-6;
+	f.forkserver_task_s[2] = 160e-6;
+	f.spawn_task_s[0] = 3e-3;
+	f.spawn_task_s[2] = 3.1e-3;
+	cl_decide_footprint(&f, &d);
+	EXPECT(d, CL_HOLDS_ONLY_WHEN);
+	assert_non_null(strstr(d.figures, "; forkserver per task 150 us -> "
+					  "160 us; spawn per task 3"));
 	/* Grows like a copy would. */
 	f.fork_task_s[1] = 0.25;
 	f.fork_task_s[2] = 0.5;

@@ -13,7 +13,9 @@
  * the mapping is advised MADV_NOHUGEPAGE (thp=0); thp=1 advises
  * MADV_HUGEPAGE instead, to show the difference (where the system allows
  * huge pages at all). Tasks only do `work` rounds of the wl_burn step and
- * never touch the big mapping.
+ * never touch the big mapping, so a process that sets the workload up
+ * afresh (process-spawn's children, the fork server) leaves it out
+ * (fresh_params): the footprint is the parent's, not the task's.
  *
  * Invariant: the checksum depends on the index and `work` only. Setup refuses
  * more than half of physical memory; teardown unmaps everything, so the
@@ -137,6 +139,13 @@ static void fork_footprint_teardown(void *state)
 	free(st);
 }
 
+/* A fresh process (spawned, or forked by the fork server) is no big
+ * parent: it sets up without the parent's footprint. */
+static void fork_footprint_fresh(double *params)
+{
+	params[P_RSS] = 0;
+}
+
 const struct workload wl_fork_footprint = {
     .name = "fork-footprint",
     .summary = "small tasks in a parent with `rss` of touched memory: fork "
@@ -147,4 +156,5 @@ const struct workload wl_fork_footprint = {
     .setup = fork_footprint_setup,
     .run_task = fork_footprint_run,
     .teardown = fork_footprint_teardown,
+    .fresh_params = fork_footprint_fresh,
 };

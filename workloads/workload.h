@@ -126,6 +126,15 @@ struct workload {
 
 	void (*teardown)(void *state); /* may be NULL */
 
+	/*
+	 * Optional. Rewrites params for a process that sets the workload up
+	 * afresh instead of inheriting the parent's memory (a process-spawn
+	 * child, the fork server of --start=forkserver), dropping what belongs
+	 * to the parent only: fork-footprint's rss is the parent's own
+	 * footprint, which no task reads. Checksums must not change.
+	 */
+	void (*fresh_params)(double *params);
+
 	/* NULL, or the payload hooks (then expected is required too). */
 	const struct wl_payload *payload;
 

@@ -126,6 +126,10 @@ runs backwards|--workers=8..2:x2
 --schedule|--schedule=
 --wait|--wait=
 --pin|--pin=
+--start=|--start= --executor=pool
+--start=fork,fork|--start=fork,fork --executor=pool
+--start: applies only|--start=forkserver --executor=thread-pool
+--start=spawn,|--start=spawn, --executor=pool
 unknown name 'all'|--workload=all,cpu-hash
 --workload|--workload=,
 --executor|--executor=serial,

@@ -6,7 +6,8 @@
 . "$(dirname "$0")/lib.sh"
 
 rows='[
-  ["fork+_exit+waitpid","raw"], ["pthread_create+join","raw"],
+  ["fork+_exit+waitpid","raw"], ["minimal fork (tiny process)","raw"],
+  ["pthread_create+join","raw"],
   ["posix_spawn+exec+waitpid","raw"], ["empty parallel region","libgomp"],
   ["dispatch per empty task","omp"], ["dispatch per empty task","thread-pool"],
   ["dispatch per empty task","process-pool"], ["dispatch per empty task","serial"],
@@ -17,6 +18,9 @@ rows='[
   ["start+stop per worker","thread-pool"], ["start+stop per worker","process-pool"],
   ["cost per task, W=1","thread-per-task"], ["cost per task, W=1","process-per-task"],
   ["cost per task, W=1","process-spawn"],
+  ["per task, start=fork","process-per-task"],
+  ["per task, start=forkserver","process-per-task"],
+  ["per task, start=spawn","process-spawn"],
   ["cpu-hash efficiency","thread-pool"], ["cpu-hash efficiency","process-pool"],
   ["cpu-hash efficiency","omp"],
   ["cpu-hash W=16 vs W=2","thread-pool"], ["cpu-hash W=16 vs W=2","process-pool"]]'
@@ -41,6 +45,14 @@ check "ratios are finite where there is a reference, met is a boolean where a ta
 check "every target row of issue 9 has its reference" \
   jq -e --argjson no_omp "$no_omp" '[.rows[] | select(.target != null and .error == null) |
     select(.reference == null)] | length == 0 or $no_omp' "$j"
+check "the start method rows: against the minimal fork, each start named" \
+  jq -e '[.rows[] | select(.figure | startswith("per task, start="))] |
+    length == 3 and all(.[]; .reference_name == "minimal fork, interleaved" and
+      ("per task, start=" + .start) == .figure) and
+    .[1].target == 1.2' "$j"
+check "every process row names its start method" \
+  jq -e 'all(.rows[] | select(.executor | startswith("process-"));
+    .start == "fork" or .start == "forkserver" or .start == "spawn")' "$j"
 check "the context says how it was measured" \
   jq -e '.overhead_version == 1 and .context.quick == true and .context.repetitions == 3 and
     .context.online_cpus >= 1' "$j"

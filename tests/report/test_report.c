@@ -159,6 +159,18 @@ static void test_parse_name(void **state)
 	free(ex);
 	free(series);
 	free(group);
+	/* A start method is a series of its executor, in the serial's group. */
+	assert_int_equal(rep_parse_name("fork-footprint/process-per-task/"
+					"workers:2/rss:64MiB/start:forkserver/"
+					"manual_time",
+					&wl, &ex, &w, &series, &group),
+			 0);
+	assert_string_equal(series, "process-per-task/start:forkserver");
+	assert_string_equal(group, "fork-footprint/rss:64MiB");
+	free(wl);
+	free(ex);
+	free(series);
+	free(group);
 	assert_int_equal(
 	    rep_parse_name("serial/workers:1", &wl, &ex, &w, &series, &group),
 	    -EINVAL);
