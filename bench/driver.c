@@ -516,6 +516,8 @@ static void bench_config(gb_state *st, void *arg)
 	ready = !tr || pt_transport_begin(tr, msg, sizeof(msg)) == 0;
 	if (!ready)
 		gb_skip_with_error(st, msg);
+	if (c->wl->stat_take)
+		(void)c->wl->stat_take(x->state); /* from 0 */
 	while (ready && gb_keep_running(st)) {
 		for (uint64_t i = 0; i < c->tasks; i++)
 			x->results[i] = POISON;
@@ -567,6 +569,11 @@ static void bench_config(gb_state *st, void *arg)
 	gb_set_counter(st, "create_per_worker_s", create / c->exc.workers,
 		       GB_COUNTER_DEFAULT);
 	gb_set_counter(st, "stop_s", stop, GB_COUNTER_DEFAULT);
+	/* The workload's own figure, summed over the timed jobs' tasks. */
+	if (c->wl->stat_take)
+		gb_set_counter(st, c->wl->stat_name,
+			       c->wl->stat_take(x->state),
+			       GB_COUNTER_AVG_ITERATIONS);
 	if (c->ex->uses_workers && c->exc.workers > x->online_cpus)
 		snprintf(label, sizeof(label), "oversubscribed");
 	report_faults(st, x, &faults, label, sizeof(label));
