@@ -569,8 +569,10 @@ static void bench_config(gb_state *st, void *arg)
 	gb_set_counter(st, "create_per_worker_s", create / c->exc.workers,
 		       GB_COUNTER_DEFAULT);
 	gb_set_counter(st, "stop_s", stop, GB_COUNTER_DEFAULT);
-	/* The workload's own figure, summed over the timed jobs' tasks. */
-	if (c->wl->stat_take)
+	/* The workload's own figure, summed over the timed jobs' tasks;
+	 * not measured where tasks run from the job's description (their
+	 * memory is not this process's). */
+	if (c->wl->stat_take && !c->ex->runs_spec)
 		gb_set_counter(st, c->wl->stat_name,
 			       c->wl->stat_take(x->state),
 			       GB_COUNTER_AVG_ITERATIONS);

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # The CPython workloads from the outside. With Python: py-bytecode and
 # py-release verify under every executor (process-spawn's children make
-# their own interpreter), each entry carries gil_wait_s, and a Ctrl-C
+# their own interpreter), each entry carries gil_wait_s (not process-spawn's:
+# not measured there); bench pyref runs them under our executors and
+# Python's own pools (python-*, verified the same way), which "all" leaves
+# out and which refuse other workloads; and a Ctrl-C
 # while pool workers run Python leaves no process behind (the interpreter
 # installs no signal handler of its own). Without Python (-Dpython=disabled):
 # they are not listed, and naming one is refused with one line and exit 2.
@@ -29,18 +32,41 @@ r=$WORK/py.json
   --param py-release.release=0.7 --param py-release.switch=1ms \
   --min-time=0.001 --out="$r" >/dev/null 2>"$WORK/py.err"
 check "py-* under every executor: exit 0" [ $? -eq 0 ]
-executors=$("$BENCH" --list | sed -n '/^Executors/,/^$/p' | grep -c '^  [a-z]' )
+executors=$("$BENCH" --list | sed -n '/^Executors/,/^$/p' | grep '^  [a-z]' | grep -vc '^  python-')
 unavail=$("$BENCH" --list | sed -n '/^Executors/,/^$/p' | grep -c 'unavailable:')
 check "py-* under every executor: one entry per workload, executor, W" \
   jq -e --argjson n $(( (executors - unavail) * 2 * 2 - 2 )) \
   '(.benchmarks | length) == $n' "$r"
 check "py-* under every executor: checksums verified" \
   jq -e 'all(.benchmarks[]; .error_occurred != true)' "$r"
-check "every py-* entry has gil_wait_s" \
-  jq -e 'all(.benchmarks[]; .gil_wait_s >= 0)' "$r"
+check "every py-* entry but process-spawn's has gil_wait_s" \
+  jq -e 'all(.benchmarks[] | select(.name | test("/process-spawn/") | not); .gil_wait_s >= 0)' "$r"
 check "process-spawn ran py-release" \
   jq -e 'any(.benchmarks[]; .name | test("^py-release/process-spawn/"))' "$r"
 check "no bench process left" no_bench_processes
+check "--executor=all leaves Python's pools out" \
+  jq -e 'all(.benchmarks[]; (.name | test("/python-")) | not)' "$r"
+
+# Python's own pools, as bench pyref runs them next to ours.
+p=$WORK/pyref.json
+"$BENCH" pyref --workers=2 --tasks=6 --param work=2000 --min-time=0.001 \
+  --out="$p" >/dev/null 2>"$WORK/pyref.err"
+check "bench pyref: exit 0" [ $? -eq 0 ]
+for ex in serial thread-pool process-pool python-serial python-threads python-processes; do
+  for wl in py-bytecode py-release; do
+    check "bench pyref: $wl under $ex, verified" \
+      jq -e --arg n "$wl/$ex/" 'any(.benchmarks[]; (.name | startswith($n)) and .error_occurred != true)' "$p"
+  done
+done
+check "bench pyref: no error entry" jq -e 'all(.benchmarks[]; .error_occurred != true)' "$p"
+check "bench pyref: our thread pool has gil_wait_s, Python's pools do not" \
+  jq -e '(.benchmarks | map(select(.name | test("/thread-pool/"))) | all(.gil_wait_s >= 0)) and
+         (.benchmarks | map(select(.name | test("/python-"))) | all(has("gil_wait_s") | not))' "$p"
+check "no bench or pool process left" no_bench_processes
+out=$("$BENCH" --workload=cpu-hash --executor=python-threads 2>&1 >/dev/null)
+status=$?
+check "python-threads with cpu-hash: exit 2, one line" \
+  bash -c '[ "$1" -eq 2 ] && [ "$(wc -l <<<"$2")" -eq 1 ] && [[ $2 == *"runs only the py-* workloads"* ]]' _ "$status" "$out"
 
 # Ctrl-C while process-pool workers and thread-pool threads run Python.
 for ex in process-pool thread-pool; do
