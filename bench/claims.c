@@ -45,7 +45,7 @@
 #include "supervise.h"
 
 #define EXIT_USAGE   2
-#define CL_NCLAIMS   12
+#define CL_NCLAIMS   13
 #define CL_MAX_CACHE 256
 
 /* One configuration measured: its entries and the command behind them. */
@@ -677,6 +677,36 @@ static void claim_breakeven(struct cl_session *s, struct cl_row *r)
 	cl_decide_breakeven(&f, &r->d);
 }
 
+/* Thread-pool speedup over serial at W = CPUs, for one workload's args. */
+static double thread_speedup(struct cl_session *s, struct cl_row *r,
+			     const char *args)
+{
+	return cl_wall(s, r, "%s --executor=serial", args) /
+	       cl_wall(s, r, "%s --executor=thread-pool --workers=%u", args,
+		       s->cpus);
+}
+
+static void claim_gil_real(struct cl_session *s, struct cl_row *r)
+{
+	const struct workload *py = wl_find("py-bytecode");
+	struct cl_gil_real f = {.cpus = s->cpus,
+				.workers = s->cpus,
+				.python = py && !py->unavailable,
+				.hold = 0.5};
+	const char *gil = "--workload=gil --param=work=20000";
+
+	if (f.python) {
+		f.emulated_full = thread_speedup(s, r, gil);
+		f.emulated_part =
+		    thread_speedup(s, r, "--workload=gil --param=work=20000 "
+					 "--param=hold=0.5");
+		f.real_full = thread_speedup(s, r, "--workload=py-bytecode");
+		f.real_part = thread_speedup(
+		    s, r, "--workload=py-release --param=release=0.5");
+	}
+	cl_decide_gil_real(&f, &r->d);
+}
+
 struct cl_claim {
 	const char *claim;
 	const char *experiment;
@@ -730,11 +760,15 @@ static const struct cl_claim claims[CL_NCLAIMS] = {
      "cpu-hash across task sizes: process and thread pool speedup over "
      "serial",
      claim_breakeven},
+    {"The gil workload's emulated lock behaves like CPython's real GIL",
+     "thread pool at W = CPUs: gil at hold = 1 and 0.5 vs py-bytecode and "
+     "py-release (release = 0.5) in the embedded interpreter",
+     claim_gil_real},
 };
 
 /* Claim 10 last: it counts the jobs every other experiment ran. */
-static const unsigned run_order[CL_NCLAIMS] = {0, 1, 2, 3,  4,	5,
-					       6, 7, 8, 10, 11, 9};
+static const unsigned run_order[CL_NCLAIMS] = {0, 1, 2,	 3,  4,	 5, 6,
+					       7, 8, 10, 11, 12, 9};
 
 static json_t *row_json(const struct cl_row *r)
 {

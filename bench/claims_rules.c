@@ -189,6 +189,57 @@ void cl_decide_gil(const struct cl_gil *f, struct cl_decision *d)
 	}
 }
 
+/* Speedups that differ by at most this fraction of the real one agree. */
+#define GIL_REAL_AGREE 0.15
+
+static bool gil_agree(double emulated, double real)
+{
+	return fabs(emulated / real - 1) <= GIL_REAL_AGREE;
+}
+
+void cl_decide_gil_real(const struct cl_gil_real *f, struct cl_decision *d)
+{
+	unsigned ideal = min_u(f->workers, f->cpus);
+	bool full, part;
+
+	reset(d);
+	PUT(rule,
+	    "holds if the gil workload's thread-pool speedup is within %.0f%% "
+	    "of the real interpreter's both at hold = 1 (py-bytecode) and at "
+	    "hold = %.2g (py-release, release = %.2g); holds only when one of "
+	    "them agrees",
+	    GIL_REAL_AGREE * 100, f->hold, 1 - f->hold);
+	if (!f->python)
+		PUT(limit, "built without Python: no real interpreter to "
+			   "compare with");
+	else if (ideal < 2)
+		PUT(limit, "%u CPU: nothing runs in parallel anyway", f->cpus);
+	if (!f->python || ideal < 2 || !cl_have(f->emulated_full) ||
+	    !cl_have(f->real_full) || !cl_have(f->emulated_part) ||
+	    !cl_have(f->real_part))
+		return;
+	PUT(figures,
+	    "hold=1: gil x%.2f, py-bytecode x%.2f; hold=%.2g: gil x%.2f, "
+	    "py-release x%.2f; thread pool, W=%u, %u CPUs",
+	    f->emulated_full, f->real_full, f->hold, f->emulated_part,
+	    f->real_part, f->workers, f->cpus);
+	full = gil_agree(f->emulated_full, f->real_full);
+	part = gil_agree(f->emulated_part, f->real_part);
+	if (full && part) {
+		d->verdict = CL_HOLDS;
+	} else if (full || part) {
+		d->verdict = CL_HOLDS_ONLY_WHEN;
+		PUT(condition, "the lock is held %s: at hold = %.2g the "
+			       "emulation gives x%.2f, the interpreter x%.2f",
+		    full ? "for the whole task" : "for part of the task",
+		    full ? f->hold : 1.0,
+		    full ? f->emulated_part : f->emulated_full,
+		    full ? f->real_part : f->real_full);
+	} else {
+		d->verdict = CL_DOES_NOT_HOLD;
+	}
+}
+
 void cl_decide_isolation(const struct cl_isolation *f, struct cl_decision *d)
 {
 	reset(d);

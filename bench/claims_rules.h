@@ -154,6 +154,20 @@ struct cl_breakeven {
 void cl_decide_breakeven(const struct cl_breakeven *f, struct cl_decision *d);
 
 /*
+ * 13. The gil emulation against CPython's real GIL: the thread pool's
+ * speedup over serial with gil at hold = 1 and py-bytecode, and with gil at
+ * an intermediate hold and py-release at release = 1 - hold.
+ */
+struct cl_gil_real {
+	unsigned cpus, workers;
+	bool python; /* this build has the py-* workloads */
+	double hold; /* the intermediate hold */
+	double emulated_full, real_full; /* speedups: hold = 1 */
+	double emulated_part, real_part; /* speedups: the intermediate hold */
+};
+void cl_decide_gil_real(const struct cl_gil_real *f, struct cl_decision *d);
+
+/*
  * The task duration at which speedup crosses 1, interpolated linearly in
  * log(task duration) between the two points around the crossing; 0 when it
  * is already >= 1 at the smallest size, INFINITY when it never reaches 1.

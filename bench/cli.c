@@ -456,7 +456,7 @@ static void set_defaults(struct pt_options *o, char *argv0)
 	o->trace_fd = -1;
 	o->gb_argv[o->gb_argc++] = argv0;
 	for (unsigned i = 0; ex_all[i] && o->nexecutors < 16; i++)
-		if (!ex_all[i]->unavailable)
+		if (!ex_all[i]->unavailable && !ex_all[i]->workload_prefix)
 			o->executors[o->nexecutors++] = ex_all[i];
 	for (unsigned i = 0; default_workloads[i]; i++) {
 		const struct workload *w = wl_find(default_workloads[i]);
@@ -661,6 +661,16 @@ int pt_parse_args(int argc, char **argv, struct pt_options *o, char *err,
 					 &o->nexecutors, err, errlen);
 			if (rc)
 				return rc;
+			/* "all": the reference executors only when named. */
+			if (!strcmp(val, "all")) {
+				unsigned kept = 0;
+
+				for (unsigned k = 0; k < o->nexecutors; k++)
+					if (!o->executors[k]->workload_prefix)
+						o->executors[kept++] =
+						    o->executors[k];
+				o->nexecutors = kept;
+			}
 		} else if (!strcmp(name, "--workload") ||
 			   !strcmp(name, "--workloads")) {
 			rc = parse_names("--workload", val,
@@ -857,6 +867,8 @@ void pt_print_usage(void)
 	    "FILE]\n"
 	    "       bench claims [--quick] [--only=LIST] "
 	    "[--format=console|md|json] [--out=FILE]\n"
+	    "       bench pyref [OPTIONS]  py-* workloads, ours next to "
+	    "Python's own pools\n"
 	    "Measure workloads under process and thread executors, through "
 	    "Google Benchmark.\n"
 	    "\n"

@@ -26,6 +26,7 @@
 #include "probe.h"
 #include "progress.h"
 #include "pt_config.h"
+#include "pyref.h"
 #include "report.h"
 #include "results.h"
 #include "spawn_worker.h"
@@ -409,6 +410,8 @@ int main(int argc, char **argv)
 		return gate_ab_main(argc - 1, argv + 1);
 	if (argc > 1 && !strcmp(argv[1], "overhead"))
 		return overhead_main(argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "pyref"))
+		return pyref_main(argc - 1, argv + 1, run);
 	if (argc > 1 && argv[1][0] != '-') {
 		fprintf(stderr,
 			"bench: unknown command '%s' (see bench --help)\n",

@@ -128,6 +128,28 @@ static int check_params(const struct pt_options *o, char *err, size_t errlen)
 	return 0;
 }
 
+/* A reference executor (Python's pools) runs its own workloads only. */
+static int check_workload_prefix(const struct pt_options *o, char *err,
+				 size_t errlen)
+{
+	for (unsigned e = 0; e < o->nexecutors; e++) {
+		const char *prefix = o->executors[e]->workload_prefix;
+
+		for (unsigned i = 0; prefix && i < o->nworkloads; i++) {
+			if (strncmp(o->workloads[i]->name, prefix,
+				    strlen(prefix)) == 0)
+				continue;
+			snprintf(err, errlen,
+				 "--executor=%s runs only the %s* workloads, "
+				 "not '%s'",
+				 o->executors[e]->name, prefix,
+				 o->workloads[i]->name);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
 /*
  * --transport means something only for a payload workload (ipc-payload)
  * under a process executor; given where no configuration has both, it is
@@ -459,7 +481,9 @@ int pt_plan_build(const struct pt_options *o, struct pt_plan *plan, char *err,
 	rc = check_params(o, err, errlen);
 	if (rc)
 		return rc;
-	rc = check_transport(o, err, errlen);
+	rc = check_workload_prefix(o, err, errlen);
+	if (!rc)
+		rc = check_transport(o, err, errlen);
 	if (rc)
 		return rc;
 	rc = check_start(o, err, errlen);

@@ -342,5 +342,9 @@ extern const struct executor_ops ex_thread_per_task;
 extern const struct executor_ops ex_process_per_task;
 extern const struct executor_ops ex_omp;
 extern const struct executor_ops ex_process_spawn;
+/* Python's own pools, the py-* workloads' references (python_pool.c). */
+extern const struct executor_ops ex_python_serial;
+extern const struct executor_ops ex_python_threads;
+extern const struct executor_ops ex_python_processes;
 
 #endif

@@ -187,6 +187,9 @@ struct executor_ops {
 	bool uses_schedule;  /* false: --schedule and --chunk do not apply */
 	bool processes;	     /* workers are processes (isolated memory) */
 	bool runs_spec;	     /* runs config.spawn_spec, not job->fn */
+	/* NULL, or the prefix of the only workloads it runs (a reference
+	 * executor: "all" leaves it out, the plan refuses other workloads) */
+	const char *workload_prefix;
 
 	/* Returns 0 and *out, or a negative errno code (then *out is NULL). */
 	int (*start)(const struct ex_config *config, struct executor **out,

@@ -79,6 +79,43 @@ static void gil(void **unused)
 	EXPECT(d, CL_NO_DATA);
 }
 
+static void gil_real(void **unused)
+{
+	struct cl_decision d;
+	struct cl_gil_real f = {.cpus = 2,
+				.workers = 2,
+				.python = true,
+				.hold = 0.5,
+				.emulated_full = 0.80,
+				.real_full = 0.90,
+				.emulated_part = 1.70,
+				.real_part = 1.85};
+
+	(void)unused;
+	cl_decide_gil_real(&f, &d);
+	EXPECT(d, CL_HOLDS);
+	assert_non_null(strstr(d.figures, "py-bytecode x0.90"));
+	f.emulated_part = 1.2; /* 35% below the interpreter at hold 0.5 */
+	cl_decide_gil_real(&f, &d);
+	EXPECT(d, CL_HOLDS_ONLY_WHEN);
+	assert_non_null(strstr(d.condition, "whole task"));
+	f.emulated_full = 0.5; /* and 44% below at hold 1 */
+	cl_decide_gil_real(&f, &d);
+	EXPECT(d, CL_DOES_NOT_HOLD);
+	f.emulated_part = 1.85; /* the partial hold alone agrees */
+	cl_decide_gil_real(&f, &d);
+	EXPECT(d, CL_HOLDS_ONLY_WHEN);
+	assert_non_null(strstr(d.condition, "part of the task"));
+	f.python = false;
+	cl_decide_gil_real(&f, &d);
+	EXPECT(d, CL_NO_DATA);
+	assert_non_null(strstr(d.limit, "without Python"));
+	f.python = true;
+	f.real_part = NAN;
+	cl_decide_gil_real(&f, &d);
+	EXPECT(d, CL_NO_DATA);
+}
+
 static void isolation(void **unused)
 {
 	struct cl_decision d;
@@ -331,6 +368,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(scaling),	 cmocka_unit_test(gil),
+	    cmocka_unit_test(gil_real),
 	    cmocka_unit_test(isolation), cmocka_unit_test(crash),
 	    cmocka_unit_test(creation),	 cmocka_unit_test(footprint),
 	    cmocka_unit_test(io),	 cmocka_unit_test(ipc),

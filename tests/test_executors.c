@@ -692,19 +692,29 @@ static void test_registry_lookup(void **state)
 	const char *const expected_order[] = {
 	    "serial",	       "thread-pool",	   "process-pool",
 	    "thread-per-task", "process-per-task", "omp",
-	    "process-spawn"};
+	    "process-spawn",   "python-serial",	   "python-threads",
+	    "python-processes"};
 	size_t count = 0;
 
 	(void)state;
 	for (; ex_all[count]; count++) {
-		assert_true(count < 7);
+		assert_true(count < 10);
 		assert_string_equal(ex_all[count]->name, expected_order[count]);
 		assert_ptr_equal(ex_find(ex_all[count]->name), ex_all[count]);
-		/* Only omp may be missing from a build (no OpenMP). */
-		if (ex_all[count] != ex_find("omp"))
+		/* Only omp (no OpenMP) and Python's pools (no Python) may be
+		 * missing from a build; only Python's pools run py-* only. */
+		if (ex_all[count] != ex_find("omp") &&
+		    !ex_all[count]->workload_prefix)
 			assert_null(ex_all[count]->unavailable);
+		if (count >= 7) {
+			assert_string_equal(ex_all[count]->workload_prefix,
+					    "py-");
+			assert_true(ex_all[count]->runs_spec);
+		} else {
+			assert_null(ex_all[count]->workload_prefix);
+		}
 	}
-	assert_int_equal(count, 7);
+	assert_int_equal(count, 10);
 	assert_ptr_equal(ex_find("pool"), ex_find("process-pool"));
 	assert_ptr_equal(ex_find("spawn"), ex_find("process-spawn"));
 	assert_ptr_equal(ex_find("openmp"), ex_find("omp"));

@@ -15,7 +15,21 @@ const struct workload *const wl_all[] = {
     &wl_cpu_hash,      &wl_cpu_float,	 &wl_mem_stream,  &wl_io_sleep,
     &wl_io_file,       &wl_fault,	 &wl_gil,	  &wl_lock_contention,
     &wl_false_sharing, &wl_malloc_churn, &wl_cpu_skewed,  &wl_fork_footprint,
-    &wl_io_net,	       &wl_page_touch,	 &wl_ipc_payload, NULL,
+    &wl_io_net,	       &wl_page_touch,	 &wl_ipc_payload,
+#ifdef PT_HAVE_PYTHON
+    &wl_py_bytecode,   &wl_py_release,
+#endif
+    NULL,
+};
+
+/* Known by name but not listed: what this build lacks (named, a workload
+ * here is refused with its reason). */
+static const struct workload *const absent[] = {
+#ifndef PT_HAVE_PYTHON
+    &wl_py_bytecode,
+    &wl_py_release,
+#endif
+    NULL,
 };
 
 const struct workload *wl_find(const char *name)
@@ -23,6 +37,9 @@ const struct workload *wl_find(const char *name)
 	for (unsigned i = 0; name && wl_all[i]; i++)
 		if (strcmp(wl_all[i]->name, name) == 0)
 			return wl_all[i];
+	for (unsigned i = 0; name && absent[i]; i++)
+		if (strcmp(absent[i]->name, name) == 0)
+			return absent[i];
 	return NULL;
 }
 

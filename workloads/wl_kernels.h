@@ -26,6 +26,10 @@ extern const struct workload wl_fork_footprint;
 extern const struct workload wl_io_net;
 extern const struct workload wl_page_touch;
 extern const struct workload wl_ipc_payload;
+/* The CPython workloads; without -Dpython, unavailable stand-ins that
+ * wl_find() knows but wl_all[] does not list. */
+extern const struct workload wl_py_bytecode;
+extern const struct workload wl_py_release;
 
 /* Exit status of a task of the fault workload in mode "exit". */
 #define WL_FAULT_EXIT_CODE 3

@@ -138,6 +138,15 @@ struct workload {
 	/* NULL, or the payload hooks (then expected is required too). */
 	const struct wl_payload *payload;
 
+	/*
+	 * Optional: a figure the workload measures in its own tasks, summed
+	 * over every worker, forked ones too (py-*: the GIL wait). stat_take
+	 * returns the total since its last call and starts again from 0; the
+	 * driver reports it per job as the counter stat_name.
+	 */
+	const char *stat_name;
+	double (*stat_take)(void *state);
+
 	/* NULL when usable; otherwise why this build cannot run it. */
 	const char *unavailable;
 };

@@ -11,8 +11,8 @@ out=$WORK/claims.json
   2>"$WORK/stderr"
 rc=$?
 check "claims --quick exits 0" [ "$rc" -eq 0 ]
-check "stdout is JSON with 12 claims" \
-  jq -e '.claims | length == 12' "$WORK/stdout.json"
+check "stdout is JSON with 13 claims" \
+  jq -e '.claims | length == 13' "$WORK/stdout.json"
 check "every claim has a verdict" jq -e '[.claims[].verdict] |
   all(. == "holds" or . == "does not hold" or . == "holds only when")' \
   "$WORK/stdout.json"
@@ -28,14 +28,14 @@ check "linked entries exist in the results file" jq -e '
   ([.benchmarks[] | .run_name // .name]) as $names |
   [.claims[].entries[] | IN($names[])] | all' "$out"
 check "results file holds the entries and the claims" \
-  jq -e '(.benchmarks | length > 20) and (.claims | length == 12)' "$out"
-check "claims ids are 1..12 in order" \
-  jq -e '[.claims[].id] == [range(1; 13)]' "$out"
+  jq -e '(.benchmarks | length > 20) and (.claims | length == 13)' "$out"
+check "claims ids are 1..13 in order" \
+  jq -e '[.claims[].id] == [range(1; 14)]' "$out"
 check "report reads the claims results" \
   "$BENCH" report "$out" --out="$WORK/report"
-check "report has a Claims section with 12 rows" \
+check "report has a Claims section with 13 rows" \
   [ "$(sed -n '/^## Claims/,/^## /p' "$WORK/report/report.md" |
-    grep -c '^| [0-9]')" -eq 12 ]
+    grep -c '^| [0-9]')" -eq 13 ]
 
 # Markdown and a subset.
 "$BENCH" claims --quick --only=3,10 --format=md >"$WORK/claims.md" 2>&1
@@ -44,7 +44,7 @@ check "md has a table row per claim" \
   [ "$(grep -c '^| [0-9]' "$WORK/claims.md")" -eq 2 ]
 
 # Bad arguments: one line, exit 2.
-for bad in --only=13 --only=0 --only= --format=xml --bogus --out=; do
+for bad in --only=14 --only=0 --only= --format=xml --bogus --out=; do
   "$BENCH" claims "$bad" >/dev/null 2>"$WORK/err"
   rc=$?
   check "claims $bad exits 2" [ "$rc" -eq 2 ]

@@ -1,0 +1,143 @@
+"""Python's own pools running a py-* workload's job: the reference executors.
+
+bench's python-serial, python-threads and python-processes executors
+(runners/python_pool.c) run this script in the system interpreter:
+
+    python3 -I python_pool.py POOL WORKERS SPEC
+
+POOL is serial, threads (concurrent.futures.ThreadPoolExecutor) or
+processes (ProcessPoolExecutor, fork context, as bench's process pool
+forks); SPEC is the job as bench writes it for process-spawn, e.g.
+"py-release/tasks=200/work=10000/switch=5ms/release=0.5". The script starts
+the pool (and every worker), prints "ready", then for each "run" line on
+standard input runs the job, pool.map(task, range(tasks)), and prints
+"done" and every task's checksum in hex; bench verifies them against the
+workload's C reference. End of input shuts the pool down.
+
+task(i) is the same Python loop that bench's embedded py-* workloads run
+(workloads/py_bytecode.c). For py-release, the fraction `release` of each
+task's CPU time is spent in hashlib.sha256 on a buffer (C with the GIL
+released), sized from the loop's and the hash's speed measured here; the
+checksum is the same mix of the loop's result as bench's.
+"""
+import concurrent.futures
+import hashlib
+import multiprocessing
+import re
+import sys
+import time
+
+M = (1 << 64) - 1
+P = 0x100000001b3
+RELEASE_SALT = 0x2545f4914f6cdd1d
+
+
+def task(i, n):
+    h = 0xcbf29ce484222325 ^ i
+    for k in range(n):
+        h = ((h ^ (i + k)) * P) & M
+    return h
+
+
+def mix64(x):
+    x ^= x >> 30
+    x = (x * 0xbf58476d1ce4e5b9) & M
+    x ^= x >> 27
+    x = (x * 0x94d049bb133111eb) & M
+    x ^= x >> 31
+    return x
+
+
+# The job, set before the pool exists (forked workers inherit it).
+ROUNDS = 0
+RELEASE = False
+BUFFER = memoryview(b"")
+
+
+def run_task(i):
+    h = task(i, ROUNDS)
+    if not RELEASE:
+        return h
+    hashlib.sha256(BUFFER).digest()  # the GIL is released for big buffers
+    return mix64(h ^ RELEASE_SALT)
+
+
+def noop(i):
+    return i
+
+
+UNITS = {"": 1, "k": 1e3, "M": 1e6, "G": 1e9,
+         "ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1}
+
+
+def value(text):
+    m = re.fullmatch(r"([-+0-9.eE]+)([a-zA-Z]*)", text)
+    if not m or m.group(2) not in UNITS:
+        raise ValueError("bad value '%s'" % text)
+    return float(m.group(1)) * UNITS[m.group(2)]
+
+
+def best_cpu_seconds(fn, runs=3):
+    best = float("inf")
+    for _ in range(runs):
+        t = time.thread_time()
+        fn()
+        best = min(best, time.thread_time() - t)
+    return best
+
+
+def configure(spec):
+    """Sets the job's globals from SPEC; returns the number of tasks."""
+    global ROUNDS, RELEASE, BUFFER
+    fields = spec.split("/")
+    workload, params = fields[0], dict(f.split("=", 1) for f in fields[1:])
+    if workload not in ("py-bytecode", "py-release"):
+        raise ValueError("unknown workload '%s'" % workload)
+    tasks = int(value(params["tasks"]))
+    work = value(params["work"])
+    release = value(params.get("release", "0"))
+    sys.setswitchinterval(value(params["switch"]))
+    # As llround((1 - release) * work) in C.
+    ROUNDS = int((1 - release) * work + 0.5)
+    RELEASE = workload == "py-release"
+    if RELEASE and release > 0:
+        round_s = best_cpu_seconds(lambda: task(1, 5000)) / 5000
+        probe = bytes(1 << 20)
+        byte_s = best_cpu_seconds(
+            lambda: hashlib.sha256(probe).digest()) / len(probe)
+        BUFFER = memoryview(bytes(int(release * work * round_s / byte_s)))
+    return tasks
+
+
+def main():
+    if len(sys.argv) != 4:
+        sys.exit("usage: python_pool.py serial|threads|processes "
+                 "WORKERS SPEC")
+    pool_name, workers, spec = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+    tasks = configure(spec)
+    if pool_name == "serial":
+        pool = None
+    elif pool_name == "threads":
+        pool = concurrent.futures.ThreadPoolExecutor(workers)
+    elif pool_name == "processes":
+        pool = concurrent.futures.ProcessPoolExecutor(
+            workers, mp_context=multiprocessing.get_context("fork"))
+    else:
+        sys.exit("python_pool.py: unknown pool '%s'" % pool_name)
+    if pool:
+        list(pool.map(noop, range(workers)))  # every worker started
+    print("ready", flush=True)
+    for line in sys.stdin:
+        if line.strip() != "run":
+            sys.exit("python_pool.py: unknown request '%s'" % line.strip())
+        if pool:
+            sums = list(pool.map(run_task, range(tasks)))
+        else:
+            sums = [run_task(i) for i in range(tasks)]
+        print("done " + " ".join("%x" % s for s in sums), flush=True)
+    if pool:
+        pool.shutdown()
+
+
+if __name__ == "__main__":
+    main()
