@@ -36,7 +36,10 @@ import subprocess
 import sys
 import tempfile
 
-SUBCOMMANDS = {"report", "compare", "ab", "info", "overhead", "claims"}
+# Subcommands that are runs with their own defaults: --dry-run applies.
+RUN_SUBCOMMANDS = {"pyref"}
+SUBCOMMANDS = {"report", "compare", "ab", "info", "overhead", "claims",
+               "gate-power"}
 SEPARATORS = {"&&", "||", ";", "|", "&", "(", ")"}
 REDIRECTIONS = {">", ">>", "<", "<<", ">&", "<&", "&>", ">|"}
 SHELL_TAGS = {"sh", "bash", "shell"}
@@ -241,7 +244,8 @@ def main():
                         continue
                     if args and args[0] in SUBCOMMANDS:
                         why = check_subcommand(bench, args)
-                    elif args and not args[0].startswith("-"):
+                    elif args and args[0] not in RUN_SUBCOMMANDS and \
+                            not args[0].startswith("-"):
                         why = "unknown subcommand %s" % args[0]
                     else:
                         why = check_run(bench, args, refused, refusal,
