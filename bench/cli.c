@@ -862,6 +862,7 @@ void pt_print_usage(void)
 	    "       bench report RESULTS.json [MORE.json...] -o DIR\n"
 	    "       bench compare BASE.json NEW.json [OPTIONS]\n"
 	    "       bench ab --baseline=OTHER_BENCH [OPTIONS] [BENCH ARGS...]\n"
+	    "       bench gate-power [--sessions=N] [--effects=LIST] [AB OPTIONS] [BENCH ARGS...]\n"
 	    "       bench info [--format=json]\n"
 	    "       bench overhead [--quick] [--format=console|json] [--out "
 	    "FILE]\n"

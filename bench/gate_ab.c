@@ -586,6 +586,27 @@ static int clean_dir(const char *dir)
 	return 0;
 }
 
+void gate_ab_remove_runs(const char *dir)
+{
+	char path[PATH_MAX];
+	struct dirent *de;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "%s/runs", dir);
+	d = opendir(path);
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		if (!is_run_file(de->d_name))
+			continue;
+		snprintf(path, sizeof(path), "%s/runs/%s", dir, de->d_name);
+		unlink(path);
+	}
+	closedir(d);
+	snprintf(path, sizeof(path), "%s/runs", dir);
+	rmdir(path);
+}
+
 /* The planned looks of the sequential test: pair counts growing by about
  * LOOK_GROWTH up to runs, the first the smallest for which the paired
  * test can reach alpha / K at all. Returns K (looks[0..K-1]). */

@@ -74,6 +74,9 @@ int gate_ab_signal(void);
 int gate_ab_plan(char **args, int n_args, const char *who,
 		 struct pt_plan *plan);
 
+/* Removes DIR/runs/ and the run files in it (other files stay). */
+void gate_ab_remove_runs(const char *dir);
+
 /* The path of this binary, for side B. */
 int gate_ab_self(char *self, size_t len);
 
