@@ -30,6 +30,8 @@ for n in cpu-hash/serial/workers:1/tasks:40/work:2000/manual_time \
   check "entry $n" grep -qx "$n" <<<"$names"
 done
 check "five entries" [ "$(jq '.benchmarks | length' "$a")" -eq 5 ]
+check "every entry has the quiet-machine verdict" \
+  jq -e 'all(.benchmarks[]; (.noisy == 0 or .noisy == 1) and (.noisy_reasons | type) == "string" and ((.noisy == 1) == (.noisy_reasons != "")) and has("noise_foreign_cpu") and has("noise_steal") and has("noise_load1") and has("noise_runnable") and has("noise_cv"))' "$a" >/dev/null
 check "serial runs once whatever --workers says" \
   [ "$(grep -c /serial/ <<<"$names")" -eq 1 ]
 
