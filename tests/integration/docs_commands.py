@@ -251,13 +251,18 @@ def main():
                         why = check_run(bench, args, refused, refusal,
                                         scratch)
                     checked += 1
+                    # A feature this build leaves out (PAPI, Python, MPI)
+                    # is refused by name: the command is right, not here.
+                    if why and "built without" in why:
+                        skipped.append("%s:%d" % (rel, number))
+                        continue
                     if why:
                         failures.append("%s:%d: %s\n    %s" % (
                             rel, number, command, why))
     for f in failures:
         print("FAIL: " + f, file=sys.stderr)
     if skipped:
-        print("skipped (shell variables): " + ", ".join(skipped))
+        print("skipped (shell variables, or a feature this build lacks): " + ", ".join(skipped))
     print("%d bench commands checked, %d failed" % (checked, len(failures)))
     if checked == 0:
         print("FAIL: no bench command found in README.md or docs/*.md",
