@@ -41,12 +41,12 @@ struct gate_ab_session {
 	bool quiet;	/* no progress lines, no comparison on stdout */
 
 	/* Filled in by gate_ab_run(). */
-	unsigned pairs;	      /* complete pairs compared */
-	unsigned looks;	      /* planned looks of the sequential test */
-	double alpha_used;    /* the alpha of the final comparison */
-	double seconds;	      /* wall time of the session */
-	bool budget_spent;    /* stopped by --budget */
-	int interrupted;      /* the signal that stopped it, or 0 */
+	unsigned pairs;		 /* complete pairs compared */
+	unsigned looks;		 /* planned looks of the sequential test */
+	double alpha_used;	 /* the alpha of the final comparison */
+	double seconds;		 /* wall time of the session */
+	bool budget_spent;	 /* stopped by --budget */
+	int interrupted;	 /* the signal that stopped it, or 0 */
 	char compare_path[4096]; /* the comparison written into dir */
 };
 

@@ -57,12 +57,12 @@ static double now_wall(void)
 }
 
 struct effect_row {
-	double effect;	    /* asked: the fraction of extra work */
-	double work;	    /* B's work parameter */
-	char **b_args;	    /* B's bench arguments */
+	double effect; /* asked: the fraction of extra work */
+	double work;   /* B's work parameter */
+	char **b_args; /* B's bench arguments */
 	int n_b_args;
-	json_t *rename;	    /* B run name -> A run name */
-	unsigned sessions;  /* completed */
+	json_t *rename;	   /* B run name -> A run name */
+	unsigned sessions; /* completed */
 	unsigned comparisons, regressed, improved, unchanged, inconclusive,
 	    other;
 	double pairs, seconds, max_seconds;
@@ -130,7 +130,8 @@ static int parse_effects(struct power *p, const char *text)
 /* Whether argument text "K=V" (or "WL.K=V") sets the work parameter. */
 static bool sets_work(const char *kv)
 {
-	const char *eq = strchr(kv, '='), *dot = memchr(kv, '.', eq ? (size_t)(eq - kv) : 0);
+	const char *eq = strchr(kv, '='),
+		   *dot = memchr(kv, '.', eq ? (size_t)(eq - kv) : 0);
 	const char *key = dot ? dot + 1 : kv;
 
 	return eq && (size_t)(eq - key) == 4 && !strncmp(key, "work", 4);
@@ -197,7 +198,8 @@ static int prepare(struct power *p)
 		r->work = p->work * (1 + r->effect);
 		if (wp->integer)
 			r->work = round(r->work);
-		if (r->effect > 0 && (r->work == p->work || r->work > wp->max)) {
+		if (r->effect > 0 &&
+		    (r->work == p->work || r->work > wp->max)) {
 			fprintf(stderr,
 				"bench: gate-power: --effects: %g%% of work "
 				"%g is not a different valid work value\n",
@@ -213,8 +215,8 @@ static int prepare(struct power *p)
 		if (err == -ENOMEM)
 			fprintf(stderr, "bench: gate-power: out of memory\n");
 		if (!err)
-			err = gate_ab_plan(r->b_args, r->n_b_args,
-					   "gate-power", &b);
+			err = gate_ab_plan(r->b_args, r->n_b_args, "gate-power",
+					   &b);
 		if (err)
 			break;
 		r->rename = json_object();
@@ -362,9 +364,10 @@ static void print_table(struct power *p, FILE *f, bool md)
 			"inconclusive", "ratio", "pairs", "s/session (max)");
 	for (unsigned k = 0; k < p->n_rows; k++) {
 		struct effect_row *r = &p->rows[k];
-		double lo, hi, rate = r->comparisons
-					  ? (double)r->regressed / r->comparisons
-					  : NAN;
+		double lo, hi,
+		    rate = r->comparisons
+			       ? (double)r->regressed / r->comparisons
+			       : NAN;
 		char ci[32], eff[32], secs[48];
 
 		wilson(r->regressed, r->comparisons, &lo, &hi);
@@ -413,10 +416,9 @@ static int write_json(struct power *p, const char *path)
 	json_object_set_new(root, "sequential", json_boolean(p->ab.sequential));
 	json_object_set_new(root, "runs", json_integer(p->ab.runs));
 	json_object_set_new(root, "budget_s", json_real(p->ab.budget_s));
-	json_object_set_new(root, "run_statistic",
-			    json_string(p->ab.run_stat == GATE_RUN_MIN
-					    ? "min"
-					    : "median"));
+	json_object_set_new(
+	    root, "run_statistic",
+	    json_string(p->ab.run_stat == GATE_RUN_MIN ? "min" : "median"));
 	json_object_set_new(root, "wall_s", json_real(p->wall_s));
 	for (unsigned k = 0; k < p->n_rows; k++) {
 		struct effect_row *r = &p->rows[k];
@@ -447,7 +449,8 @@ static int write_json(struct power *p, const char *path)
 			      "max_seconds", r->max_seconds));
 	}
 	json_object_set_new(root, "effects", list);
-	if (json_dump_file(root, path, JSON_INDENT(2) | JSON_REAL_PRECISION(10)))
+	if (json_dump_file(root, path,
+			   JSON_INDENT(2) | JSON_REAL_PRECISION(10)))
 		err = -EIO;
 	json_decref(root);
 	return err;
@@ -476,10 +479,11 @@ static int parse_args(struct power *p, int argc, char **argv)
 			v = strtoull(a + 11, &end, 10);
 			if (!a[11] || *end || errno || a[11] == '-' || !v ||
 			    v > MAX_SESSIONS) {
-				fprintf(stderr,
-					"bench: gate-power: --sessions: invalid "
-					"value '%s' (1..%d)\n",
-					a + 11, MAX_SESSIONS);
+				fprintf(
+				    stderr,
+				    "bench: gate-power: --sessions: invalid "
+				    "value '%s' (1..%d)\n",
+				    a + 11, MAX_SESSIONS);
 				return -EINVAL;
 			}
 			p->sessions = (unsigned)v;
@@ -510,8 +514,8 @@ static int parse_args(struct power *p, int argc, char **argv)
 				a);
 			return -EINVAL;
 		}
-		got = gate_ab_parse_option(&p->ab, "gate-power", argc, argv,
-					   &i);
+		got =
+		    gate_ab_parse_option(&p->ab, "gate-power", argc, argv, &i);
 		if (!got)
 			got = gate_parse_option(&p->o, argc, argv, &i);
 		if (got < 0)
@@ -577,11 +581,12 @@ int gate_power_main(int argc, char **argv)
 				 100 * r->effect);
 			ab.dir = dir;
 			ab.seed = p.ab.seed + s;
-			ab.side[0] = (struct gate_ab_side){
-			    self, p.a_args, p.n_a_args};
-			ab.side[1] = r->b_args ? (struct gate_ab_side){
-				self, r->b_args, r->n_b_args}
-					       : ab.side[0];
+			ab.side[0] =
+			    (struct gate_ab_side){self, p.a_args, p.n_a_args};
+			ab.side[1] =
+			    r->b_args ? (struct gate_ab_side){self, r->b_args,
+							      r->n_b_args}
+				      : ab.side[0];
 			ab.rename = r->rename;
 			rc = gate_ab_run(&ab, &p.o);
 			gate_ab_remove_runs(dir);

@@ -124,12 +124,12 @@ void pt_noise_judge(const struct pt_noise_sample *a,
 
 		if (total > 0) {
 			out->steal = clamp01(steal / total);
-			out->foreign_cpu =
-			    clamp01((busy / ticks_per_s - ours) /
-				    (total / ticks_per_s));
+			out->foreign_cpu = clamp01((busy / ticks_per_s - ours) /
+						   (total / ticks_per_s));
 		}
 		if (out->foreign_cpu > PT_NOISE_MAX_FOREIGN_CPU)
-			add_reason(out, "others used %.0f%% of the CPUs (> %.0f%%)",
+			add_reason(out,
+				   "others used %.0f%% of the CPUs (> %.0f%%)",
 				   100 * out->foreign_cpu,
 				   100 * PT_NOISE_MAX_FOREIGN_CPU);
 		if (out->steal > PT_NOISE_MAX_STEAL)
