@@ -14,7 +14,8 @@
  * that the recorded failures are exactly those tasks. The entry carries the
  * failures (label) and counters: tasks_failed, tasks_retried per job, and
  * fault_detect_s, fault_replace_s (means over the run's deaths). A start or
- * map() that fails with EAGAIN (a process or thread limit) makes the child
+ * map() that fails for want of a resource (a process, thread or descriptor
+ * limit: ex_out_of_resources) makes the child
  * exit with PT_EXIT_RESOURCE, so that bench exits 2.
  *
  * Invariant: the timed region contains map() and nothing else (for payload
@@ -22,6 +23,7 @@
  * clearing and verifying the result slots happen outside it.
  */
 #include "driver.h"
+#include "core.h"
 #include "spawn_worker.h"
 
 #include <errno.h>
@@ -54,7 +56,7 @@ struct child_ctx {
 	struct ex_failures failures; /* of the last job */
 	char setup_error[256];
 	long online_cpus;
-	bool resource_limited; /* start or map failed with EAGAIN */
+	bool resource_limited; /* start or map ran out of a resource */
 	const struct pt_counter_list *counters; /* NULL: no --counters */
 	struct pt_probe *probe;			/* the instrumented job's */
 	char *trace;				/* its trace part, or NULL */
@@ -134,12 +136,18 @@ static int verify_failures(const struct child_ctx *x, char *msg, size_t len)
 	return 0;
 }
 
-/* Finds the first task whose result differs from the reference. */
+/*
+ * Finds the first task whose result differs from the reference; -EIO, or
+ * the task's own error code when it is a resource limit (ex_out_of_resources).
+ */
 static int verify(const struct child_ctx *x, char *msg, size_t len)
 {
 	const struct ex_failures *f = &x->failures;
 	size_t listed = f->count < f->capacity ? f->count : f->capacity;
 	size_t k = 0;
+	enum wl_task_op op;
+	char why[128];
+	int err;
 
 	for (uint64_t i = 0; i < x->c->tasks; i++) {
 		while (k < listed && f->list[k].task < i)
@@ -148,17 +156,24 @@ static int verify(const struct child_ctx *x, char *msg, size_t len)
 		    (k < listed && f->list[k].task == i) ||
 		    f->count > f->capacity)
 			continue;
-		if (x->results[i] == POISON)
+		if (x->results[i] == POISON) {
 			snprintf(msg, len,
 				 "task %" PRIu64 " has no result: the executor "
 				 "did not run it",
 				 i);
-		else
+		} else if (wl_task_failed(x->results[i], &op, &err)) {
+			/* The task's own error, as such (workload.h). */
+			pt_describe_spawn_error(-err, why, sizeof(why));
+			snprintf(msg, len, "task %" PRIu64 " failed: %s: %s", i,
+				 wl_task_op_name(op), why);
+			return ex_out_of_resources(-err) ? -err : -EIO;
+		} else {
 			snprintf(msg, len,
 				 "task %" PRIu64
 				 " returned checksum 0x%016" PRIx64
 				 ", expected 0x%016" PRIx64,
 				 i, x->results[i], x->expected[i]);
+		}
 		return -EIO;
 	}
 	return 0;
@@ -552,8 +567,9 @@ static void bench_config(gb_state *st, void *arg)
 		return;
 	}
 	reset_peak_rss();
-	if (payload_open(x, &tr, msg, sizeof(msg))) {
+	if ((rc = payload_open(x, &tr, msg, sizeof(msg)))) {
 		gb_skip_with_error(st, msg);
+		x->resource_limited |= ex_out_of_resources(rc);
 		return;
 	}
 	/* process-spawn hands each child its slot's channel. */
@@ -569,7 +585,7 @@ static void bench_config(gb_state *st, void *arg)
 			 "cannot start %s with %u workers: %s", c->ex->name,
 			 c->exc.workers, msg);
 		gb_skip_with_error(st, full);
-		x->resource_limited |= rc == -EAGAIN;
+		x->resource_limited |= ex_out_of_resources(rc);
 		pt_transport_destroy(tr);
 		return;
 	}
@@ -590,15 +606,16 @@ static void bench_config(gb_state *st, void *arg)
 		if (rc) {
 			gb_skip_with_error(st, tr ? pt_transport_error(tr)
 						  : ex_error(ex));
-			x->resource_limited |= rc == -EAGAIN;
+			x->resource_limited |= ex_out_of_resources(rc);
 			failed = true;
 			break;
 		}
 		fault_add(&faults, &x->failures, c->exc.task_timeout_ns);
 		if (verify_failures(x, msg, sizeof(msg)) ||
-		    verify(x, msg, sizeof(msg)) ||
+		    (rc = verify(x, msg, sizeof(msg))) ||
 		    (tr && payload_check(x, msg, sizeof(msg)))) {
 			gb_skip_with_error(st, msg);
+			x->resource_limited |= ex_out_of_resources(rc);
 			failed = true;
 			break;
 		}

@@ -33,15 +33,20 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "core.h"
 #include "driver.h"
 #include "noise.h"
 #include "progress.h"
 #include "results.h"
 
 #define MAX_CHILD_OUTPUT (256u << 20)
+
+/* How long past --timeout the child kills its own group (s). */
+#define PT_CHILD_GRACE(timeout) (1.0 + 0.05 * (timeout))
 
 static volatile sig_atomic_t got_signal;
 static volatile sig_atomic_t current_pgid;
@@ -196,9 +201,35 @@ static void print_error_line(const struct pt_options *o, size_t width,
 	fflush(stdout);
 }
 
+/* The configuration child's own deadline: its whole group dies. */
+static void on_child_deadline(int sig)
+{
+	(void)sig;
+	kill(0, SIGKILL);
+	_exit(128 + SIGKILL);
+}
+
+/* Arms the child's deadline, timeout plus the grace, as SIGALRM. */
+static void child_deadline(double timeout)
+{
+	double s = timeout + PT_CHILD_GRACE(timeout);
+	struct sigaction sa;
+	struct itimerval it = {
+	    .it_value = {.tv_sec = (time_t)s,
+			 .tv_usec =
+			     (suseconds_t)((s - (double)(time_t)s) * 1e6)},
+	};
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_child_deadline;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGALRM, &sa, NULL);
+	setitimer(ITIMER_REAL, &it, NULL);
+}
+
 _Noreturn static void child_main(const struct pt_config *c,
 				 const struct pt_options *o, int fd,
-				 bool header, size_t width)
+				 bool header, size_t width, pid_t parent)
 {
 	struct sigaction sa;
 	sigset_t none;
@@ -220,6 +251,8 @@ _Noreturn static void child_main(const struct pt_config *c,
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	prctl(PR_SET_CHILD_SUBREAPER, 0);
 	setpgid(0, 0);
+	pt_child_setup(parent); /* dies with us, or exits if we are gone */
+	child_deadline(o->timeout);
 	if (children_quiet(o)) {
 		int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
 
@@ -378,6 +411,8 @@ static int run_one(const struct pt_options *o, const struct pt_plan *plan,
 	struct pt_noise_sample quiet_before, quiet_after;
 	size_t first = json_array_size(json_object_get(doc, "benchmarks"));
 	siginfo_t si;
+	pid_t self = getpid();
+	double started;
 
 	snprintf(full_name, sizeof(full_name), "%s%s", c->name, PT_NAME_SUFFIX);
 	if (pipe2(fds, O_CLOEXEC)) {
@@ -388,6 +423,7 @@ static int run_one(const struct pt_options *o, const struct pt_plan *plan,
 	fflush(NULL);
 	oom_counts_now(&oom_before);
 	pt_noise_sample_now(&quiet_before);
+	started = pt_now();
 	r.pid = fork();
 	if (r.pid < 0) {
 		snprintf(msg, sizeof(msg), "fork: %s", strerror(errno));
@@ -397,7 +433,7 @@ static int run_one(const struct pt_options *o, const struct pt_plan *plan,
 	}
 	if (r.pid == 0) {
 		close(fds[0]);
-		child_main(c, o, fds[1], header, plan->name_width);
+		child_main(c, o, fds[1], header, plan->name_width, self);
 	}
 	setpgid(r.pid, r.pid); /* also done by the child: no race either way */
 	current_pgid = r.pid;
@@ -412,6 +448,11 @@ static int run_one(const struct pt_options *o, const struct pt_plan *plan,
 	memset(&si, 0, sizeof(si));
 	while (waitid(P_PID, (id_t)r.pid, &si, WEXITED) < 0 && errno == EINTR)
 		;
+	/* Killed by its own deadline: we were late, it timed out all the same.
+	 */
+	if (!r.timed_out && !got_signal && si.si_code == CLD_KILLED &&
+	    si.si_status == SIGKILL && pt_now() - started >= o->timeout)
+		r.timed_out = true;
 	kill(-r.pid, SIGKILL); /* stray workers, if any */
 	current_pgid = 0;
 	reap_orphans();

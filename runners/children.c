@@ -214,17 +214,21 @@ static uint64_t pt_children_kill_overdue(struct pt_children_run *run)
 static unsigned pt_children_wait_any(struct pt_children_run *run)
 {
 	struct pt_children *ch = run->ch;
-	unsigned reaped = 0;
+	unsigned reaped = 0, used = 0;
 	uint64_t notice;
 	int ready;
 
 	/* Without pidfds (old kernel) a slot is reaped by a blocking
-	 * waitpid instead; slower, still correct. */
+	 * waitpid instead; slower, still correct. Only slots up to the last
+	 * one in use are polled: ppoll refuses more entries than
+	 * RLIMIT_NOFILE. */
 	for (unsigned s = 0; s < ch->slots; s++) {
 		if (ch->pids[s] > 0 && ch->pidfds[s].fd < 0) {
 			pt_children_reap(run, s, 0);
 			return 1;
 		}
+		if (ch->pids[s] > 0)
+			used = s + 1;
 	}
 	do {
 		uint64_t deadline = pt_children_kill_overdue(run);
@@ -239,8 +243,15 @@ static unsigned pt_children_wait_any(struct pt_children_run *run)
 			left.tv_nsec = (long)(wait % 1000000000u);
 			timeout = &left;
 		}
-		ready = ppoll(ch->pidfds, ch->slots, timeout, NULL);
+		ready = ppoll(ch->pidfds, used, timeout, NULL);
 	} while (ready == 0 || (ready < 0 && errno == EINTR));
+	/* ppoll failed: never spin on it, wait for one child instead. */
+	for (unsigned s = 0; ready < 0 && s < used; s++) {
+		if (ch->pids[s] > 0) {
+			pt_children_reap(run, s, 0);
+			return 1;
+		}
+	}
 	notice = pt_now_ns();
 	for (unsigned s = 0; ready > 0 && s < ch->slots; s++) {
 		if (ch->pids[s] > 0 && ch->pidfds[s].revents != 0) {
@@ -333,6 +344,24 @@ int pt_children_run(struct pt_children *ch, const struct ex_config *config,
 		ch->pidfds[slot].fd = pt_pidfd_open(pid);
 		ch->pidfds[slot].revents = 0;
 		running++;
+		/* Out of descriptors: the limit, once, not a slow crawl. */
+		if (ch->pidfds[slot].fd < 0 &&
+		    (errno == EMFILE || errno == ENFILE)) {
+			int code = -errno;
+			char why[128];
+
+			kill(pid, SIGKILL); /* reaped below */
+			run.stop = true;
+			if (run.ret == 0) {
+				pt_describe_spawn_error(code, why, sizeof(why));
+				snprintf(err, errlen,
+					 "task %llu: cannot watch its process "
+					 "(pidfd_open): %s",
+					 (unsigned long long)task, why);
+				run.ret = code;
+			}
+			break;
+		}
 	}
 	while (running > 0)
 		running -= pt_children_wait_any(&run);

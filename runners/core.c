@@ -641,6 +641,12 @@ void pt_describe_spawn_error(int err, char *buf, size_t len)
 	    limit.rlim_cur != RLIM_INFINITY)
 		snprintf(buf, len, "%s (RLIMIT_NPROC is %llu)", strerror(-err),
 			 (unsigned long long)limit.rlim_cur);
+	else if (err == -EMFILE && getrlimit(RLIMIT_NOFILE, &limit) == 0)
+		snprintf(buf, len, "%s (RLIMIT_NOFILE is %llu)", strerror(-err),
+			 (unsigned long long)limit.rlim_cur);
+	else if (err == -ENFILE)
+		snprintf(buf, len, "%s (the system's file table is full)",
+			 strerror(-err));
 	else
 		snprintf(buf, len, "%s", strerror(-err));
 }

@@ -267,8 +267,10 @@ void pt_describe_end(int status, bool timed_out, uint64_t timeout_ns, char *buf,
 bool pt_status_clean(int status);
 
 /*
- * Why fork() or pthread_create() failed, from a negative errno code: its
- * text, and for EAGAIN the RLIMIT_NPROC that is the usual cause.
+ * Why fork(), pthread_create() or opening a descriptor failed, from a
+ * negative errno code: its text, and the limit that is the usual cause:
+ * RLIMIT_NPROC for EAGAIN, RLIMIT_NOFILE for EMFILE, the system's file
+ * table for ENFILE.
  */
 void pt_describe_spawn_error(int err, char *buf, size_t len);
 

@@ -31,6 +31,7 @@
 #ifndef PT_EXECUTOR_H
 #define PT_EXECUTOR_H
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -214,6 +215,16 @@ static inline bool ex_runs_spec(const struct executor_ops *ops,
 {
 	return ops->runs_spec || (ops->processes && ops->uses_workers &&
 				  config->start != EX_START_FORK);
+}
+
+/*
+ * Whether start() or map() failed for want of a resource the user limits:
+ * processes or threads (EAGAIN), file descriptors (EMFILE, ENFILE). bench
+ * exits 2 with one line naming the limit, not a failed measurement.
+ */
+static inline bool ex_out_of_resources(int rc)
+{
+	return rc == -EAGAIN || rc == -EMFILE || rc == -ENFILE;
 }
 
 /* By name or alias; NULL if none. */

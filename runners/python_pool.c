@@ -131,9 +131,9 @@ static int spawn_script(struct python_pool *ex, const char *pool,
 			unsigned workers, const char *spec, char *err,
 			size_t errlen)
 {
-	char script[PATH_MAX], nworkers[16];
+	char script[PATH_MAX], nworkers[16], parent[16];
 	char *argv[] = {PT_PYTHON_EXE, "-I",	     script, (char *)pool,
-			nworkers,      (char *)spec, NULL};
+			nworkers,      (char *)spec, parent, NULL};
 	int in[2] = {-1, -1}, out[2] = {-1, -1};
 	posix_spawn_file_actions_t fa;
 	int rc;
@@ -146,6 +146,8 @@ static int spawn_script(struct python_pool *ex, const char *pool,
 		return -ENOENT;
 	}
 	snprintf(nworkers, sizeof(nworkers), "%u", workers);
+	/* The interpreter dies with us (python_pool.py's die_with). */
+	snprintf(parent, sizeof(parent), "%d", (int)getpid());
 	if (pipe2(in, O_CLOEXEC) || pipe2(out, O_CLOEXEC)) {
 		rc = -errno;
 		snprintf(err, errlen, "%s: pipe: %s", ex->base.ops->name,

@@ -3,7 +3,7 @@
 bench's python-serial, python-threads and python-processes executors
 (runners/python_pool.c) run this script in the system interpreter:
 
-    python3 -I python_pool.py POOL WORKERS SPEC
+    python3 -I python_pool.py POOL WORKERS SPEC [PARENT]
 
 POOL is serial, threads (concurrent.futures.ThreadPoolExecutor) or
 processes (ProcessPoolExecutor, fork context, as bench's process pool
@@ -12,7 +12,10 @@ forks); SPEC is the job as bench writes it for process-spawn, e.g.
 the pool (and every worker), prints "ready", then for each "run" line on
 standard input runs the job, pool.map(task, range(tasks)), and prints
 "done" and every task's checksum in hex; bench verifies them against the
-workload's C reference. End of input shuts the pool down.
+workload's C reference. End of input shuts the pool down. With PARENT
+(bench's pid), the interpreter dies with bench (PR_SET_PDEATHSIG, then a
+check that bench did not die before it), and so does each pool worker with
+the interpreter: nothing outlives a SIGKILLed bench.
 
 task(i) is the same Python loop that bench's embedded py-* workloads run
 (workloads/py_bytecode.c). For py-release, the fraction `release` of each
@@ -21,6 +24,8 @@ released), sized from the loop's and the hash's speed measured here; the
 checksum is the same mix of the loop's result as bench's.
 """
 import concurrent.futures
+import ctypes
+import os
 import hashlib
 import multiprocessing
 import re
@@ -60,6 +65,17 @@ def run_task(i):
         return h
     hashlib.sha256(BUFFER).digest()  # the GIL is released for big buffers
     return mix64(h ^ RELEASE_SALT)
+
+
+def die_with(parent):
+    """Dies by SIGKILL when parent dies; exits now if it already has."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, 9, 0, 0, 0)  # PR_SET_PDEATHSIG, SIGKILL
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != parent:
+        os._exit(1)
 
 
 def noop(i):
@@ -110,10 +126,12 @@ def configure(spec):
 
 
 def main():
-    if len(sys.argv) != 4:
+    if len(sys.argv) not in (4, 5):
         sys.exit("usage: python_pool.py serial|threads|processes "
-                 "WORKERS SPEC")
+                 "WORKERS SPEC [PARENT]")
     pool_name, workers, spec = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+    if len(sys.argv) == 5:
+        die_with(int(sys.argv[4]))
     tasks = configure(spec)
     if pool_name == "serial":
         pool = None
@@ -121,7 +139,8 @@ def main():
         pool = concurrent.futures.ThreadPoolExecutor(workers)
     elif pool_name == "processes":
         pool = concurrent.futures.ProcessPoolExecutor(
-            workers, mp_context=multiprocessing.get_context("fork"))
+            workers, mp_context=multiprocessing.get_context("fork"),
+            initializer=die_with, initargs=(os.getpid(),))
     else:
         sys.exit("python_pool.py: unknown pool '%s'" % pool_name)
     if pool:

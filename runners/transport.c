@@ -868,10 +868,13 @@ static int pipe_create(struct pt_transport *t, char *err, size_t errlen)
 		if (pipe2(p->up, O_CLOEXEC) || pipe2(p->down, O_CLOEXEC) ||
 		    fcntl(p->up[0], F_SETFL, O_NONBLOCK) ||
 		    fcntl(p->down[1], F_SETFL, O_NONBLOCK)) {
+			char why[128];
+
 			rc = -errno;
+			pt_describe_spawn_error(rc, why, sizeof(why));
 			snprintf(err, errlen,
 				 "transport pipe: pipes of worker %u: %s", w,
-				 strerror(-rc));
+				 why);
 			return rc;
 		}
 		t->pfds[1 + 2 * w] =

@@ -31,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -626,6 +627,15 @@ static void expect_no_children(void)
 	assert_int_equal(errno, ECHILD);
 }
 
+/* Whether sum is a task's own error (workload.h). */
+static bool task_failed(uint64_t sum)
+{
+	enum wl_task_op op;
+	int err;
+
+	return wl_task_failed(sum, &op, &err);
+}
+
 static void test_io_net_cleans_up(void **state)
 {
 	(void)state;
@@ -644,27 +654,29 @@ static void test_io_net_cleans_up(void **state)
 		assert_true(listening_on(port));
 		check_deterministic(&wl_io_net, st, 10);
 		for (uint64_t i = 0; i < 10; i++)
-			assert_true(wl_io_net.run_task(st, i, 0) !=
-				    WL_IO_NET_POISON);
+			assert_false(task_failed(wl_io_net.run_task(st, i, 0)));
 		wl_io_net.teardown(st);
 		assert_false(listening_on(port));
 		expect_no_children();
 	}
 }
 
-/* With the server gone, a task must fail (poison), and promptly. */
+/* With the server gone, a task must fail (a task error), and promptly. */
 static void test_io_net_poison(void **state)
 {
 	const struct param_setting set[] = {
 	    {"size", "100"}, {"timeout", "200ms"}, {NULL, 0}};
 	double values[WL_MAX_PARAMS];
+	enum wl_task_op op = WL_OP_TASK;
+	uint64_t sum;
 	pid_t server;
+	int err = 0;
 	void *st;
 
 	(void)state;
 	parse_settings(&wl_io_net, set, values);
 	st = setup_or_fail(&wl_io_net, values, 2);
-	assert_true(wl_io_net.run_task(st, 0, 0) != WL_IO_NET_POISON);
+	assert_false(task_failed(wl_io_net.run_task(st, 0, 0)));
 	/* The server is our only child: stop it behind the kernel's back. */
 	server = 0;
 	for (int tries = 0; tries < 100 && server <= 0; tries++) {
@@ -683,8 +695,47 @@ static void test_io_net_poison(void **state)
 	assert_true(server > 0);
 	assert_int_equal(kill(server, SIGSTOP), 0);
 	/* Refused or timed out (the listener still exists while stopped). */
-	assert_true(wl_io_net.run_task(st, 1, 0) == WL_IO_NET_POISON);
+	sum = wl_io_net.run_task(st, 1, 0);
+	assert_true(wl_task_failed(sum, &op, &err));
+	assert_true(op == WL_OP_CONNECT || op == WL_OP_SEND ||
+		    op == WL_OP_RECV);
+	assert_true(err != 0);
 	kill(server, SIGCONT);
+	wl_io_net.teardown(st);
+	expect_no_children();
+}
+
+/* Out of descriptors, a task says so (socket, EMFILE), not a checksum. */
+static void test_io_net_emfile(void **state)
+{
+	const struct param_setting set[] = {{"size", "100"}, {NULL, 0}};
+	double values[WL_MAX_PARAMS];
+	struct rlimit old, low;
+	enum wl_task_op op = WL_OP_TASK;
+	int err = 0, fd, spare;
+	uint64_t sum;
+	void *st;
+
+	(void)state;
+	parse_settings(&wl_io_net, set, values);
+	st = setup_or_fail(&wl_io_net, values, 2);
+	/* Fill the descriptor table up to a limit just above it. */
+	spare = dup(STDERR_FILENO);
+	assert_true(spare >= 0);
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &old), 0);
+	low = old;
+	low.rlim_cur = (rlim_t)spare + 1;
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+	sum = wl_io_net.run_task(st, 0, 0);
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &old), 0);
+	close(spare);
+	assert_true(wl_task_failed(sum, &op, &err));
+	assert_int_equal(op, WL_OP_SOCKET);
+	assert_int_equal(err, EMFILE);
+	assert_string_equal(wl_task_op_name(op), "socket");
+	fd = dup(STDERR_FILENO); /* the table is usable again */
+	assert_true(fd >= 0);
+	close(fd);
 	wl_io_net.teardown(st);
 	expect_no_children();
 }
@@ -716,6 +767,7 @@ int main(void)
 	    cmocka_unit_test(test_fork_footprint_params),
 	    cmocka_unit_test(test_io_net_cleans_up),
 	    cmocka_unit_test(test_io_net_poison),
+	    cmocka_unit_test(test_io_net_emfile),
 	    cmocka_unit_test(test_io_net_params),
 	};
 

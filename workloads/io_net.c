@@ -27,7 +27,8 @@
  *
  * Bounded: SO_SNDTIMEO and SO_RCVTIMEO (`timeout`) bound connect, every send
  * and every receive, so a task never hangs on a dead server. A task that
- * fails in any way returns WL_IO_NET_POISON, and verification reports it.
+ * fails returns wl_task_error() with the step and errno (workload.h), so
+ * the user reads "socket: Too many open files", not a wrong checksum.
  *
  * Invariant: the checksum depends on i and `size` only. After teardown no
  * listening socket and no server process is left.
@@ -324,25 +325,30 @@ unsigned wl_io_net_port(void *state)
 
 /* ---- the client (a task) ----------------------------------------------- */
 
-static int open_conn(const struct io_net_state *st)
+/* A connected socket, or a task error (wl_task_error) in *error. */
+static int open_conn(const struct io_net_state *st, uint64_t *error)
 {
 	const int one = 1;
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
-	if (fd < 0)
+	if (fd < 0) {
+		*error = wl_task_error(WL_OP_SOCKET, errno);
 		return -1;
+	}
 	/* On Linux, SO_SNDTIMEO bounds connect() too. */
 	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &st->timeout,
 		       sizeof(st->timeout)) ||
 	    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &st->timeout,
 		       sizeof(st->timeout)) ||
 	    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one))) {
+		*error = wl_task_error(WL_OP_SOCKET, errno);
 		close(fd);
 		return -1;
 	}
 	while (
 	    connect(fd, (const struct sockaddr *)&st->addr, sizeof(st->addr))) {
 		if (errno != EINTR) {
+			*error = wl_task_error(WL_OP_CONNECT, errno);
 			close(fd);
 			return -1;
 		}
@@ -362,12 +368,24 @@ static void fill_chunk(unsigned char *buf, size_t len, uint64_t seed,
 	}
 }
 
-/* One echo of size bytes on fd; returns 0 and the hash, or -1. */
-static int echo(const struct io_net_state *st, int fd, uint64_t seed,
-		uint64_t *hash)
+/*
+ * The error of a send or receive that failed: 0 bytes is the peer leaving,
+ * EAGAIN is SO_SNDTIMEO or SO_RCVTIMEO expiring (no process limit).
+ */
+static uint64_t transfer_error(enum wl_task_op op)
+{
+	int err = errno ? errno : ECONNRESET;
+
+	return wl_task_error(op, err == EAGAIN || err == EWOULDBLOCK ? ETIMEDOUT
+								     : err);
+}
+
+/* One echo of size bytes on fd; returns 0 and the hash, or a task error. */
+static uint64_t echo(const struct io_net_state *st, int fd, uint64_t seed,
+		     uint64_t *hash)
 {
 	unsigned char *out = malloc(NET_CHUNK), *in = malloc(NET_CHUNK);
-	int rc = -1;
+	uint64_t error = wl_task_error(WL_OP_MEMORY, ENOMEM);
 
 	if (!out || !in)
 		goto out;
@@ -376,18 +394,28 @@ static int echo(const struct io_net_state *st, int fd, uint64_t seed,
 		    st->size - off < NET_CHUNK ? st->size - off : NET_CHUNK;
 
 		fill_chunk(out, len, seed, off);
-		if (wl_transfer_all(fd, out, len, wl_send_op) ||
-		    wl_transfer_all(fd, in, len, wl_recv_op) ||
-		    memcmp(out, in, len) != 0)
+		errno = 0;
+		if (wl_transfer_all(fd, out, len, wl_send_op)) {
+			error = transfer_error(WL_OP_SEND);
 			goto out;
+		}
+		errno = 0;
+		if (wl_transfer_all(fd, in, len, wl_recv_op)) {
+			error = transfer_error(WL_OP_RECV);
+			goto out;
+		}
+		if (memcmp(out, in, len) != 0) {
+			error = wl_task_error(WL_OP_ECHO, EBADMSG);
+			goto out;
+		}
 		for (size_t i = 0; i < len; i++)
 			*hash = (*hash ^ in[i]) * 0x100000001b3ULL;
 	}
-	rc = 0;
+	error = 0;
 out:
 	free(out);
 	free(in);
-	return rc;
+	return error;
 }
 
 static uint64_t io_net_run(void *state, uint64_t index, unsigned worker)
@@ -397,7 +425,8 @@ static uint64_t io_net_run(void *state, uint64_t index, unsigned worker)
 	struct cached_conn *slot = NULL;
 	uint64_t hash = seed;
 	pid_t self = getpid();
-	int fd = -1, rc;
+	uint64_t error = 0;
+	int fd = -1;
 
 	if (st->reuse && worker < NET_CACHE_SLOTS) {
 		slot = &st->cache[worker];
@@ -410,11 +439,11 @@ static uint64_t io_net_run(void *state, uint64_t index, unsigned worker)
 		}
 	}
 	if (fd < 0)
-		fd = open_conn(st);
+		fd = open_conn(st, &error);
 	if (fd < 0)
-		return WL_IO_NET_POISON;
-	rc = echo(st, fd, seed, &hash);
-	if (slot && rc == 0) {
+		return error;
+	error = echo(st, fd, seed, &hash);
+	if (slot && error == 0) {
 		slot->pid = self;
 		slot->fd = fd;
 	} else {
@@ -422,7 +451,7 @@ static uint64_t io_net_run(void *state, uint64_t index, unsigned worker)
 			slot->pid = 0;
 		close(fd);
 	}
-	return rc ? WL_IO_NET_POISON : wl_mix64(hash ^ st->size);
+	return error ? error : wl_mix64(hash ^ st->size);
 }
 
 const struct workload wl_io_net = {

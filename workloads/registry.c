@@ -83,3 +83,15 @@ int wl_setup(const struct workload *w, const double *params, uint64_t ntasks,
 		return rc;
 	return w->setup(params, ntasks, state, err, errlen);
 }
+
+const char *wl_task_op_name(enum wl_task_op op)
+{
+	static const char *const names[WL_OP_COUNT] = {
+	    [WL_OP_TASK] = "task",	 [WL_OP_SOCKET] = "socket",
+	    [WL_OP_CONNECT] = "connect", [WL_OP_SEND] = "send",
+	    [WL_OP_RECV] = "receive",	 [WL_OP_ECHO] = "echo",
+	    [WL_OP_MEMORY] = "memory",
+	};
+
+	return (unsigned)op < WL_OP_COUNT ? names[op] : "task";
+}

@@ -41,12 +41,6 @@ extern const struct workload wl_py_release;
  */
 #define WL_IO_FILE_POISON 0
 
-/*
- * Checksum an io-net task returns when it could not connect, send, receive
- * or verify its echo; like WL_IO_FILE_POISON, never a valid checksum.
- */
-#define WL_IO_NET_POISON 0
-
 /* Checksum of a page-touch task that could not map its pages. */
 #define WL_PAGE_TOUCH_POISON 0
 

@@ -196,6 +196,49 @@ int wl_param_check_all(const struct workload *w, const double *values,
 int wl_setup(const struct workload *w, const double *params, uint64_t ntasks,
 	     void **state, char *err, size_t errlen);
 
+/*
+ * A task that fails on its own (a socket, a connection, a mapping it could
+ * not get) returns wl_task_error(op, errno) instead of its checksum: a value
+ * whose top 32 bits are WL_TASK_ERROR_TAG, carrying what failed (op) and
+ * why (errno). When such a task's result differs from the expected one, the
+ * driver reports the task's own error ("task 61 failed: socket: Too many
+ * open files (RLIMIT_NOFILE is 64)"), not a checksum mismatch, and exits 2
+ * when it is a resource limit. A valid checksum that happens to carry the
+ * tag is still a valid checksum: only mismatches are read this way.
+ */
+enum wl_task_op {
+	WL_OP_TASK,    /* the task, no detail */
+	WL_OP_SOCKET,  /* socket(2), setsockopt(2) */
+	WL_OP_CONNECT, /* connect(2) */
+	WL_OP_SEND,    /* send(2) */
+	WL_OP_RECV,    /* recv(2) */
+	WL_OP_ECHO,    /* what came back differs from what was sent */
+	WL_OP_MEMORY,  /* malloc(3), mmap(2) */
+	WL_OP_COUNT,
+};
+
+#define WL_TASK_ERROR_TAG 0x7a5ce770u
+
+static inline uint64_t wl_task_error(enum wl_task_op op, int err)
+{
+	return (uint64_t)WL_TASK_ERROR_TAG << 32 |
+	       (uint64_t)(op & 0xffff) << 16 | (uint64_t)(err & 0xffff);
+}
+
+/* Whether sum is a task's own error; then its op and errno. */
+static inline bool wl_task_failed(uint64_t sum, enum wl_task_op *op, int *err)
+{
+	if (sum >> 32 != WL_TASK_ERROR_TAG ||
+	    (sum >> 16 & 0xffff) >= WL_OP_COUNT)
+		return false;
+	*op = (enum wl_task_op)(sum >> 16 & 0xffff);
+	*err = (int)(sum & 0xffff);
+	return true;
+}
+
+/* "socket", "connect"...: what wl_task_op names. */
+const char *wl_task_op_name(enum wl_task_op op);
+
 /* 64-bit mixing function used by kernels to build checksums. */
 static inline uint64_t wl_mix64(uint64_t x)
 {

@@ -8,6 +8,9 @@ WORK=$(mktemp -d "${TMPDIR:-/tmp}/pt-test.XXXXXX")
 export TMPDIR=$WORK/tmp
 mkdir -p "$TMPDIR"
 trap 'rm -rf "$WORK"' EXIT
+# This script's session (meson test gives each test one of its own): the
+# "nothing left" checks look at its processes only, not at other tests'.
+SID=$(ps -o sid= -p $$ | tr -d ' ')
 passed=0
 failed=0
 
@@ -27,9 +30,9 @@ finish() {
   [ "$failed" -eq 0 ]
 }
 
-# No process running the bench binary is left behind.
+# No process of this session running the bench binary is left behind.
 no_bench_processes() {
-  ! pgrep -f -- "^$BENCH( |$)" >/dev/null
+  ! pgrep -s "$SID" -f -- "^$BENCH( |$)" >/dev/null
 }
 
 # TMPDIR is empty again (workloads cleaned up their temp files).
