@@ -161,6 +161,9 @@ int rep_report_warn(struct rep_report *report, const char *fmt, ...)
 
 /* rep_plot.c: gnuplot. */
 int rep_find_gnuplot(char *path, size_t size);
+/* Writes and runs every plot; 0, or -EINTR when a stop signal is pending
+ * (report.c holds SIGINT, SIGTERM and SIGHUP): the gnuplot child is then
+ * killed and reaped before it returns. */
 int rep_write_plots(struct rep_report *report, const char *gnuplot);
 /* Plot file base names (without extension) for one group, in the order the
  * report shows them; the caller checks which files exist. */

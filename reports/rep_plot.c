@@ -51,10 +51,24 @@ int rep_find_gnuplot(char *path, size_t size)
 	return ret;
 }
 
-/* Runs `gnuplot SCRIPT` in DIR; returns 0 if it exited 0. */
+/* A stop signal (SIGINT, SIGTERM, SIGHUP) is waiting: report.c holds them
+ * while the report is written. */
+static bool rep_stop_pending(void)
+{
+	sigset_t set;
+	sigpending(&set);
+	return sigismember(&set, SIGINT) == 1 ||
+	       sigismember(&set, SIGTERM) == 1 ||
+	       sigismember(&set, SIGHUP) == 1;
+}
+
+/* Runs `gnuplot SCRIPT` in DIR; returns 0 if it exited 0, -EINTR (the
+ * child killed and reaped) when a stop signal is pending. */
 static int rep_run_gnuplot(const char *gnuplot, const char *dir,
 			   const char *script)
 {
+	if (rep_stop_pending())
+		return -EINTR;
 	pid_t pid = fork();
 	if (pid < 0)
 		return -errno;
@@ -83,6 +97,11 @@ static int rep_run_gnuplot(const char *gnuplot, const char *dir,
 			break;
 		if (r < 0 && errno != EINTR)
 			return -errno;
+		if (rep_stop_pending()) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &status, 0);
+			return -EINTR;
+		}
 		if (waited_ms > 60000) {
 			kill(pid, SIGKILL);
 			waitpid(pid, &status, 0);
@@ -134,6 +153,8 @@ static int rep_plot(struct rep_report *report, const char *gnuplot,
 	snprintf(png, sizeof(png), "%s/%s.png", plots, base);
 	if (!ret && (!rep_nonempty(svg) || !rep_nonempty(png)))
 		ret = -EIO;
+	if (ret == -EINTR)
+		return ret;
 	if (ret) {
 		unlink(svg);
 		unlink(png);
@@ -241,7 +262,8 @@ static int rep_plot_group(struct rep_report *report, const char *gnuplot,
 		    (!strcmp(kind, "creation") && !rep_has_creation(g)))
 			continue;
 		snprintf(base, sizeof(base), "%s-%s", g->slug, kind);
-		rep_plot(report, gnuplot, base, kind, vars);
+		if (rep_plot(report, gnuplot, base, kind, vars) == -EINTR)
+			return -EINTR;
 	}
 	return 0;
 }
@@ -271,14 +293,19 @@ static int rep_plot_compare(struct rep_report *report, const char *gnuplot,
 int rep_write_plots(struct rep_report *report, const char *gnuplot)
 {
 	char path[4096];
-	for (size_t fi = 0; fi < report->nfiles; fi++)
-		for (size_t gi = 0; gi < report->files[fi].ngroups; gi++)
-			rep_plot_group(report, gnuplot, &report->files[fi],
-				       &report->files[fi].groups[gi]);
-	for (size_t fi = 1; fi < report->nfiles; fi++)
-		rep_plot_compare(report, gnuplot, fi);
+	int ret = 0;
+	for (size_t fi = 0; fi < report->nfiles && !ret; fi++)
+		for (size_t gi = 0; gi < report->files[fi].ngroups && !ret;
+		     gi++)
+			if (rep_plot_group(report, gnuplot, &report->files[fi],
+					   &report->files[fi].groups[gi]) ==
+			    -EINTR)
+				ret = -EINTR;
+	for (size_t fi = 1; fi < report->nfiles && !ret; fi++)
+		if (rep_plot_compare(report, gnuplot, fi) == -EINTR)
+			ret = -EINTR;
 	snprintf(path, sizeof(path), "%s/plots/gnuplot.log", report->dir);
 	if (!rep_nonempty(path))
 		unlink(path);
-	return 0;
+	return ret;
 }

@@ -12,6 +12,14 @@
  * baseline, mixed machines, failed configurations, gnuplot missing or
  * failing) are collected as warnings, printed one line each on standard
  * error and shown at the top of the report.
+ *
+ * Signals: SIGINT, SIGTERM and SIGHUP are held while the report is
+ * written; the plot loop looks for one between gnuplot runs and while it
+ * waits for one, kills its gnuplot child, and the report ends at once,
+ * its temporary directory removed, exit status 128 + the signal (130 for
+ * SIGINT, 143 for SIGTERM). A run killed outright (SIGKILL) leaves its
+ * temporary directory behind; the next run into the same DIR removes it,
+ * unless a running report holds it (an flock).
  */
 #include "report.h"
 #include "pt_threshold.h"
@@ -19,11 +27,13 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <ftw.h>
 #include <libgen.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -49,6 +59,57 @@ static int rep_unlink_cb(const char *path, const struct stat *st, int flag,
 static void rep_remove_tree(const char *path)
 {
 	nftw(path, rep_unlink_cb, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/*
+ * Temporary directories of a killed run: `.BASE.tmp-XXXXXX` beside DIR
+ * (and `.BASE.old-XXXXXX`, a previous report parked for the rename, when
+ * DIR exists again) that no running report holds. A running report holds
+ * an exclusive flock on its own (rep_hold_dir), so a concurrent one into
+ * the same DIR is left alone.
+ */
+static void rep_clean_stale(const char *parent, const char *base, bool exists)
+{
+	DIR *d = opendir(parent);
+	size_t len = strlen(base);
+	struct dirent *e;
+
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		const char *n = e->d_name, *kind = n + 1 + len;
+		char path[4096];
+		int fd;
+
+		if (n[0] != '.' || strncmp(n + 1, base, len) ||
+		    strlen(kind) != 11 ||
+		    (strncmp(kind, ".tmp-", 5) &&
+		     (!exists || strncmp(kind, ".old-", 5))))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", parent, n);
+		fd =
+		    open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+			rep_remove_tree(path);
+		close(fd);
+	}
+	closedir(d);
+}
+
+/* Holds dir against rep_clean_stale (an flock while we run); the
+ * descriptor, or -1 when dir is gone already (a cleaner was faster). */
+static int rep_hold_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	struct stat st;
+
+	if (fd >= 0 && (flock(fd, LOCK_EX) || fstat(fd, &st) || !st.st_nlink)) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
 }
 
 static bool rep_is_report_dir(const char *dir)
@@ -154,9 +215,10 @@ static int rep_write_all(struct rep_report *r, char *reason, size_t size)
 		return ret;
 	}
 	r->have_gnuplot = rep_find_gnuplot(gnuplot, sizeof(gnuplot)) == 0;
-	if (r->have_gnuplot)
-		rep_write_plots(r, gnuplot);
-	else
+	if (r->have_gnuplot) {
+		if ((ret = rep_write_plots(r, gnuplot)))
+			return ret; /* -EINTR: a stop signal is pending */
+	} else
 		rep_report_warn(r, "gnuplot not found in PATH: no plots "
 				   "(install gnuplot-nox); tables and CSV "
 				   "written");
@@ -192,6 +254,7 @@ int rep_main(int argc, char **argv)
 	sigset_t stop_signals, saved_mask;
 	bool masked = false;
 	unsigned threshold_given = 0;
+	int held = -1; /* our temporary directory's lock (rep_hold_dir) */
 
 	if (!inputs)
 		return 2;
@@ -296,8 +359,9 @@ int rep_main(int argc, char **argv)
 	sigaddset(&stop_signals, SIGHUP);
 	sigprocmask(SIG_BLOCK, &stop_signals, &saved_mask);
 	masked = true;
+	rep_clean_stale(parent, base, exists);
 	tmp = rep_printf("%s/.%s.tmp-XXXXXX", parent, base);
-	if (!tmp || !mkdtemp(tmp)) {
+	if (!tmp || !mkdtemp(tmp) || (held = rep_hold_dir(tmp)) < 0) {
 		fprintf(stderr,
 			"bench: report: %s: cannot create a directory "
 			"beside it: %s\n",
@@ -311,7 +375,8 @@ int rep_main(int argc, char **argv)
 	chmod(tmp, 0777 & ~mask);
 	r.dir = tmp;
 	rep_collect_warnings(&r);
-	if (rep_write_all(&r, reason, sizeof(reason))) {
+	int written = rep_write_all(&r, reason, sizeof(reason));
+	if (written && written != -EINTR) {
 		fprintf(stderr, "bench: report: %s\n", reason);
 		goto out;
 	}
@@ -327,6 +392,8 @@ int rep_main(int argc, char **argv)
 			status = 128 + sig;
 			goto out;
 		}
+	if (written) /* interrupted, yet no signal pending: never expected */
+		goto out;
 	if (exists) {
 		/* rename() replaces an empty directory: park the old report
 		 * in one, then put the new one in place. */
@@ -359,6 +426,8 @@ int rep_main(int argc, char **argv)
 out:
 	if (tmp)
 		rep_remove_tree(tmp);
+	if (held >= 0)
+		close(held);
 	if (old)
 		rep_remove_tree(old);
 	free(tmp);

@@ -212,5 +212,92 @@ check "SIGTERM during the run ends it by the signal" [ $? -eq 143 ]
 check "SIGTERM: says so" grep -q '^bench: report: interrupted by TERM' err.txt
 check "SIGTERM: nothing written" [ ! -e r10 ]
 
+# --- interrupted while gnuplot runs (issue 19, item 5) ----------------------------
+# ended_within_2s PID: PID is gone within 2 s (polled), well before any
+# gnuplot below would have finished on its own.
+ended_within_2s() {
+  for _ in $(seq 100); do
+    kill -0 "$1" 2>/dev/null || return 0
+    sleep 0.02
+  done
+  return 1
+}
+# slow_gnuplots: the fake slow gnuplots of this test still running.
+slow_gnuplots() { pgrep -s "$SID" -f "sleep 29[.]5" >/dev/null; }
+no_slow_gnuplots() { ! slow_gnuplots; }
+# A gnuplot that takes 30 s a plot: the report is surely still running.
+mkdir -p slowbin
+printf '#!/bin/sh\nexec /bin/sleep 29.5\n' >slowbin/gnuplot
+chmod +x slowbin/gnuplot
+# wait_for_gnuplot: the report's temporary directory exists and a gnuplot runs.
+wait_for_gnuplot() {
+  for _ in $(seq 250); do
+    compgen -G "$WORK/.$1.tmp-*" >/dev/null && slow_gnuplots && return 0
+    sleep 0.02
+  done
+  return 1
+}
+for sig in INT TERM; do
+  PATH=$WORK/slowbin:$PATH "$BENCH" report "$FIX/cpu-hash.json" -o r11 >/dev/null 2>err.txt &
+  pid=$!
+  check "SIG$sig while gnuplot runs: it runs" wait_for_gnuplot r11
+  kill -$sig $pid
+  check "SIG$sig while gnuplot runs: ends within 2 s" ended_within_2s $pid
+  wait $pid
+  status=$?
+  want=$([ $sig = INT ] && echo 130 || echo 143)
+  check "SIG$sig while gnuplot runs: exit $want" [ $status -eq "$want" ]
+  check "SIG$sig while gnuplot runs: says so" grep -q "^bench: report: interrupted by $sig" err.txt
+  check "SIG$sig while gnuplot runs: its gnuplot is killed" no_slow_gnuplots
+  check "SIG$sig while gnuplot runs: temporary directory removed" no_leftovers
+  check "SIG$sig while gnuplot runs: nothing written" [ ! -e r11 ]
+done
+
+# A large input with the real gnuplot, interrupted mid-way.
+if [ $have_gnuplot = 1 ] && [ -x /usr/bin/python3 ]; then
+  /usr/bin/python3 "$FIX/../make_large.py" "$FIX/breakdown.json" large.json 300
+  "$BENCH" report large.json -o r12 >/dev/null 2>err.txt &
+  pid=$!
+  for _ in $(seq 500); do
+    compgen -G "$WORK/.r12.tmp-*/plots/*.svg" >/dev/null && break
+    sleep 0.02
+  done
+  check "large report: plots being drawn when interrupted" compgen -G "$WORK/.r12.tmp-*/plots/*.svg"
+  kill -INT $pid
+  check "large report, SIGINT: ends within 2 s" ended_within_2s $pid
+  wait $pid
+  check "large report, SIGINT: exit 130" [ $? -eq 130 ]
+  check "large report, SIGINT: temporary directory removed" no_leftovers
+  check "large report, SIGINT: no gnuplot left" bash -c '! pgrep -s "$1" -x gnuplot' _ "$SID"
+else
+  echo "SKIP: large report interrupted (needs gnuplot and /usr/bin/python3)"
+fi
+
+# SIGKILL leaves the temporary directory; the next run into r13 removes it,
+# but not one that a running report holds (its flock).
+PATH=$WORK/slowbin:$PATH "$BENCH" report "$FIX/cpu-hash.json" -o r13 >/dev/null 2>&1 &
+pid=$!
+check "SIGKILL: the report runs" wait_for_gnuplot r13
+kill -KILL $pid
+wait $pid 2>/dev/null
+pkill -s "$SID" -f "sleep 29[.]5" # the orphaned fake gnuplot
+check "SIGKILL: the temporary directory is left" compgen -G "$WORK/.r13.tmp-*"
+mkdir .r13.tmp-HELD00 .r13.tmp-stale0 .r14.tmp-other0
+flock .r13.tmp-HELD00 sleep 30 &
+holder=$!
+for _ in $(seq 100); do
+  flock -n .r13.tmp-HELD00 true || break
+  sleep 0.02
+done
+"$BENCH" report "$FIX/cpu-hash.json" -o r13 >/dev/null 2>err.txt
+check "after SIGKILL: the next run exits 0" [ $? -eq 0 ]
+check "after SIGKILL: the killed run's directory is removed" \
+  bash -c '[ -z "$(find . -maxdepth 1 -name ".r13.tmp-*" ! -name .r13.tmp-HELD00)" ]'
+check "after SIGKILL: a held directory is kept" [ -d .r13.tmp-HELD00 ]
+check "after SIGKILL: another output's directory is kept" [ -d .r14.tmp-other0 ]
+kill $holder
+wait $holder 2>/dev/null
+rmdir .r13.tmp-HELD00 .r14.tmp-other0
+
 check "no temporary directories left at the end" no_leftovers
 finish
