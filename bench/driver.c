@@ -391,10 +391,11 @@ static void run_instrumented(gb_state *st, struct child_ctx *x,
 	double sums[PT_COUNTERS_MAX];
 	char msg[512];
 	FILE *f;
-	int rc;
+	int rc, bad;
 
-	if (c->ex->start(&x->exc, &ex, msg, sizeof(msg))) {
+	if ((rc = c->ex->start(&x->exc, &ex, msg, sizeof(msg)))) {
 		gb_skip_with_error(st, msg);
+		x->resource_limited |= ex_out_of_resources(rc);
 		return;
 	}
 	pt_probe_wrap(x->probe, plain, &job);
@@ -407,8 +408,10 @@ static void run_instrumented(gb_state *st, struct child_ctx *x,
 		pt_probe_begin(x->probe, mode);
 		rc = c->ex->map(ex, &job);
 		pt_probe_end(x->probe);
-		if (rc || verify(x, msg, sizeof(msg))) {
+		bad = rc ? rc : verify(x, msg, sizeof(msg));
+		if (bad) {
 			gb_skip_with_error(st, rc ? ex_error(ex) : msg);
+			x->resource_limited |= ex_out_of_resources(bad);
 			break;
 		}
 		if (mode == PT_PROBE_TIMES && !pt_probe_breakdown(x->probe, &b))
