@@ -47,9 +47,9 @@
 
 #include "driver.h"
 #include "executor.h"
-#include "gate_stats.h"
 #include "info.h"
 #include "results.h"
+#include "stats.h"
 #include "workload.h"
 
 #define OVERHEAD_VERSION 1

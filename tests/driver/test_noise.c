@@ -1,5 +1,5 @@
 /*
- * The quiet-machine verdict (bench/noise.c): /proc/stat parsing, the
+ * The quiet-machine verdict (bench/driver/noise.c): /proc/stat parsing, the
  * accounting of others' CPU time and steal, and each threshold's reason.
  */
 #include <errno.h>

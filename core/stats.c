@@ -39,7 +39,7 @@
  * most 64 counts. Cost: O((m + n) log(m + n)) for the sorts plus
  * 64 x O(m + n) per order statistic, with O(m + n) memory.
  */
-#include "gate_stats.h"
+#include "stats.h"
 
 #include <errno.h>
 #include <math.h>

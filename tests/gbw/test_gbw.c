@@ -1,5 +1,5 @@
 /*
- * test_gbw: unit tests of the Google Benchmark wrapper (bench/gbw.h).
+ * test_gbw: unit tests of the Google Benchmark wrapper (bench/gbw/gbw.h).
  *
  * The tests check behaviour, never speed: which flags gb_init() takes, what
  * the JSON written to out_path contains (Google Benchmark's own schema), and

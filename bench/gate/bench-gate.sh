@@ -2,7 +2,8 @@
 # The CI performance gate: builds the merge-base of HEAD and BASE_REF and
 # HEAD itself, runs them alternately with `bench ab`, publishes the Markdown
 # comparison, and exits 0 (no regression), 1 (regression) or 2 (the gate
-# itself failed). Usage: bench/bench-gate.sh [BASE_REF]   (default origin/main)
+# itself failed).
+# Usage: bench/gate/bench-gate.sh [BASE_REF]   (default origin/main)
 set -eu
 base_ref=${1:-origin/main}
 base_dir=$(mktemp -d)

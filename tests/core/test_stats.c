@@ -1,8 +1,8 @@
 /*
- * Unit tests of the gate's statistics (bench/gate_stats.c).
+ * Unit tests of the gate's statistics (core/stats.c).
  *
  * Every expected number below was computed independently with Python 3.11
- * and scipy 1.10.1 (/usr/bin/python3), by tests/gate/expected_stats.py
+ * and scipy 1.10.1 (/usr/bin/python3), by tests/core/expected_stats.py
  * (run it to see them): U and p-values by scipy.stats.mannwhitneyu(new, base,
  * alternative="two-sided") with method="exact", or method="asymptotic" and
  * use_continuity=True (tie-corrected variance) when the samples have ties;
@@ -27,7 +27,7 @@
 
 #include <cmocka.h>
 
-#include "gate_stats.h"
+#include "stats.h"
 
 /* Sample A: no ties, a clear upward shift (m = 6, n = 7). */
 static const double a_base[] = {10.1, 10.4, 9.8, 10.0, 10.3, 10.2};

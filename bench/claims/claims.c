@@ -36,12 +36,12 @@
 
 #include "claims_rules.h"
 #include "cli.h"
-#include "gate_stats.h"
 #include "gbw.h"
 #include "info.h"
 #include "plan.h"
 #include "pt_json.h"
 #include "results.h"
+#include "stats.h"
 #include "supervise.h"
 
 #define EXIT_USAGE   2

@@ -31,10 +31,10 @@
 
 #include "gate_cmp.h"
 #include "gate_load.h"
-#include "gate_stats.h"
 #include "pt_json.h"
 #include "pt_threshold.h"
 #include "results.h"
+#include "stats.h"
 
 #define EXIT_REGRESSED 1
 #define EXIT_USAGE     2

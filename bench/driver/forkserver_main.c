@@ -9,7 +9,7 @@
  *   procthread-forkserver SPEC KIND ADDR LEN PARENT [CHANNEL]
  * with its socket on descriptor 3 and the shared mapping's memfd on 6, it
  * dies with PARENT, rebuilds the job from SPEC exactly as a spawned worker
- * does (bench/spawn_worker.c: same parser, fresh_params, setup), maps the
+ * does (driver/spawn_worker.c: same parser, fresh_params, setup), maps the
  * memfd (KIND "task": the results array, anywhere; "pool": the control
  * block, at ADDR), says it is ready, and serves. Its children inherit its
  * copy of the workload (as Python's forkserver children inherit what the

@@ -1,5 +1,5 @@
-# Computes the expected numbers of test_gate_stats.c with scipy:
-#   /usr/bin/python3 tests/gate/expected_stats.py
+# Computes the expected numbers of test_stats.c with scipy:
+#   /usr/bin/python3 tests/core/expected_stats.py
 import itertools, math
 from scipy.stats import mannwhitneyu, norm
 def exact_counts(m,n):

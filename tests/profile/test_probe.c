@@ -1,5 +1,5 @@
 /*
- * Behaviour tests of the probe (bench/probe.c) on real executors, never of
+ * Behaviour tests of the probe (profile/probe.c) on real executors, never of
  * speed: the breakdown adds up to the instrumented job's wall time for every
  * executor, a job of known sleeps shows at least that much compute and the
  * imbalance it was built with, every task leaves exactly one trace slice on

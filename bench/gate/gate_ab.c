@@ -64,9 +64,9 @@
 #include "cli.h"
 #include "gate_cmp.h"
 #include "gate_load.h"
-#include "gate_stats.h"
 #include "plan.h"
 #include "results.h"
+#include "stats.h"
 
 #define EXIT_USAGE   2
 #define LOOK_GROWTH  1.25

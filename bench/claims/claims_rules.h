@@ -2,7 +2,7 @@
  * The decision rules of `bench claims`: one pure function per claim that
  * turns the figures measured in a run into a verdict, with the rule and the
  * deciding figures written out as text. Nothing here runs, times or reads a
- * file, so every rule is tested on fixture figures (tests/test_claims.c).
+ * file, so every rule is tested on fixture figures (tests/claims/).
  *
  * The design is simple: each rule fills a struct cl_decision. The verdict is
  * one of holds, does not hold, holds only when (the condition, with the
