@@ -26,14 +26,13 @@
 #include "probe.h"
 #include "progress.h"
 #include "pt_config.h"
+#include "pt_exit.h"
 #include "pyref.h"
 #include "report.h"
 #include "results.h"
 #include "spawn_worker.h"
 #include "supervise.h"
 #include "trace.h"
-
-#define EXIT_USAGE 2
 
 static const char *unit_name(enum wl_unit u)
 {

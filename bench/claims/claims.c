@@ -39,12 +39,13 @@
 #include "gbw.h"
 #include "info.h"
 #include "plan.h"
+#include "pt_clock.h"
+#include "pt_exit.h"
 #include "pt_json.h"
 #include "results.h"
 #include "stats.h"
 #include "supervise.h"
 
-#define EXIT_USAGE   2
 #define CL_NCLAIMS   13
 #define CL_MAX_CACHE 256
 
@@ -442,15 +443,11 @@ static double copy_bandwidth(void)
 	memset(a, 1, size);
 	memset(b, 2, size);
 	for (int k = 0; k < 3; k++) {
-		struct timespec t0, t1;
-		double t;
+		double t0 = pt_now(), t;
 
-		clock_gettime(CLOCK_MONOTONIC, &t0);
 		memcpy(b, a, size);
 		__asm__ volatile("" : : "r"(b) : "memory");
-		clock_gettime(CLOCK_MONOTONIC, &t1);
-		t = (double)(t1.tv_sec - t0.tv_sec) +
-		    (double)(t1.tv_nsec - t0.tv_nsec) * 1e-9;
+		t = pt_now() - t0;
 		best = t < best ? t : best;
 	}
 	free(a);

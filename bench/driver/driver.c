@@ -80,14 +80,6 @@ static int cmp_seconds(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-double pt_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 /*
  * Checks the recorded failures against the tasks designed to fail: with
  * such tasks (fault workload) they must be exactly those, in a policy that

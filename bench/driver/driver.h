@@ -14,6 +14,7 @@
 #include "counters.h"
 #include "gbw.h"
 #include "plan.h"
+#include "pt_clock.h"
 
 struct pt_child_io {
 	const char *json_path; /* where Google Benchmark's JSON goes */
@@ -33,8 +34,5 @@ struct pt_child_io {
 
 /* Returns the exit status for the child process. */
 int pt_run_config(const struct pt_config *c, const struct pt_child_io *io);
-
-/* Monotonic clock in seconds. */
-double pt_now(void);
 
 #endif

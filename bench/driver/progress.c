@@ -6,6 +6,7 @@
  * inherits a copy through fork() and updates only its own copy.
  */
 #include "progress.h"
+#include "pt_clock.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,14 +24,6 @@ static struct {
 	char name[256];
 } pg;
 
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 void pt_progress_begin(size_t total, unsigned repetitions)
 {
 	const char *ci = getenv("CI");
@@ -39,7 +32,7 @@ void pt_progress_begin(size_t total, unsigned repetitions)
 	pg.shown = isatty(STDERR_FILENO) && !ci;
 	pg.total = total;
 	pg.repetitions = repetitions ? repetitions : 1;
-	pg.start = now();
+	pg.start = pt_now();
 }
 
 bool pt_progress_shown(void)
@@ -73,7 +66,7 @@ static void draw(void)
 	if (ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 10)
 		cols = ws.ws_col;
 	if (left >= 0) {
-		left -= now() - pg.config_start;
+		left -= pt_now() - pg.config_start;
 		if (left < 0)
 			left = 0;
 	}
@@ -95,7 +88,7 @@ static void draw(void)
 
 void pt_progress_config(size_t index, const char *name)
 {
-	double t = now();
+	double t = pt_now();
 
 	pg.index = index;
 	pg.rep = 0;

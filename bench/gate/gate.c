@@ -31,13 +31,13 @@
 
 #include "gate_cmp.h"
 #include "gate_load.h"
+#include "pt_exit.h"
 #include "pt_json.h"
 #include "pt_threshold.h"
 #include "results.h"
 #include "stats.h"
 
 #define EXIT_REGRESSED 1
-#define EXIT_USAGE     2
 
 enum gate_verdict {
 	V_REGRESSED,

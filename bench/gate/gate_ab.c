@@ -65,10 +65,11 @@
 #include "gate_cmp.h"
 #include "gate_load.h"
 #include "plan.h"
+#include "pt_clock.h"
+#include "pt_exit.h"
 #include "results.h"
 #include "stats.h"
 
-#define EXIT_USAGE   2
 #define LOOK_GROWTH  1.25
 #define MAX_LOOKS    64
 #define KILL_AFTER_S 3.0
@@ -94,14 +95,6 @@ void gate_ab_catch_signals(void)
 int gate_ab_signal(void)
 {
 	return caught_signal;
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
 /* splitmix64: small, seedable, and the same on every platform. */
@@ -296,8 +289,8 @@ static int wait_child(pid_t pid, int *status)
 			continue;
 		if (!term_at) {
 			kill(pid, SIGTERM);
-			term_at = now_s();
-		} else if (!killed && now_s() - term_at > KILL_AFTER_S) {
+			term_at = pt_now();
+		} else if (!killed && pt_now() - term_at > KILL_AFTER_S) {
 			kill(pid, SIGKILL);
 			killed = true;
 		}
@@ -672,7 +665,7 @@ int gate_ab_run(struct gate_ab_session *s, const struct gate_options *o_in)
 	unsigned looks[MAX_LOOKS], n_looks = 0, next_look = 0;
 	char session[64], incomplete[64] = "";
 	const char *ext;
-	double start = now_s();
+	double start = pt_now();
 	uint64_t state;
 	int status = EXIT_USAGE, err;
 
@@ -729,7 +722,7 @@ int gate_ab_run(struct gate_ab_session *s, const struct gate_options *o_in)
 		order[2 * pair + 1] = b_first ? 'A' : 'B';
 	}
 	for (unsigned pair = 0; pair < s->runs; pair++) {
-		double spent = now_s() - start;
+		double spent = pt_now() - start;
 
 		if (caught_signal)
 			break;
@@ -807,7 +800,7 @@ int gate_ab_run(struct gate_ab_session *s, const struct gate_options *o_in)
 		}
 	}
 	s->interrupted = caught_signal;
-	s->seconds = now_s() - start;
+	s->seconds = pt_now() - start;
 	if (s->interrupted)
 		snprintf(incomplete, sizeof(incomplete),
 			 "bench ab interrupted by %s after %u pairs",

@@ -42,19 +42,12 @@
 
 #include "gate_cmp.h"
 #include "plan.h"
+#include "pt_clock.h"
+#include "pt_exit.h"
 #include "pt_threshold.h"
 
-#define EXIT_USAGE   2
 #define MAX_EFFECTS  16
 #define MAX_SESSIONS 1000
-
-static double now_wall(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 struct effect_row {
 	double effect; /* asked: the fraction of extra work */
@@ -568,7 +561,7 @@ int gate_power_main(int argc, char **argv)
 	p.o.quiet = true;
 	p.ab.quiet = true;
 	gate_ab_catch_signals();
-	start = now_wall();
+	start = pt_now();
 	for (unsigned s = 0; s < p.sessions && !gate_ab_signal(); s++) {
 		for (unsigned j = 0; j < p.n_rows && !gate_ab_signal(); j++) {
 			/* each round starts at another effect */
@@ -603,7 +596,7 @@ int gate_power_main(int argc, char **argv)
 				ab.seconds);
 		}
 	}
-	p.wall_s = now_wall() - start;
+	p.wall_s = pt_now() - start;
 	print_table(&p, stdout, false);
 	snprintf(path, sizeof(path), "%s/power.json", p.dir);
 	if (write_json(&p, path))

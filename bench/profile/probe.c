@@ -14,6 +14,7 @@
  * breakdown add up exactly.
  */
 #include "probe.h"
+#include "pt_clock.h"
 
 #include <errno.h>
 #include <stdalign.h>
@@ -73,14 +74,6 @@ static _Thread_local struct {
 	pid_t pid, tid;
 	long long base[PT_COUNTERS_MAX];
 } thread_base;
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 static void counter_failure(struct probe_shared *sh, struct probe_slot *slot,
 			    const char *why)
@@ -162,9 +155,9 @@ static uint64_t probe_task(void *arg, uint64_t index, unsigned worker)
 		slot->tasks++;
 		return sum;
 	}
-	start = now_ns();
+	start = pt_now_ns();
 	sum = sh->fn(sh->arg, index, worker);
-	end = now_ns();
+	end = pt_now_ns();
 	if (sh->mode & PT_PROBE_COUNTERS)
 		counters_after(sh, slot);
 	prev = slot->tasks && slot->last_end_ns > sh->post_ns
@@ -268,12 +261,12 @@ void pt_probe_begin(struct pt_probe *p, unsigned mode)
 	 * caller is its worker 0). */
 	sh->generation = ++probe_jobs;
 	p->done_ns = 0;
-	sh->post_ns = now_ns();
+	sh->post_ns = pt_now_ns();
 }
 
 void pt_probe_end(struct pt_probe *p)
 {
-	p->done_ns = now_ns();
+	p->done_ns = pt_now_ns();
 	p->caller_pid = getpid();
 	p->caller_tid = gettid();
 }
