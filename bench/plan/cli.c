@@ -856,19 +856,6 @@ void pt_print_usage(void)
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 
 	printf(
-	    "Usage: bench [OPTIONS] [--benchmark_*...]\n"
-	    "       bench report RESULTS.json [MORE.json...] -o DIR\n"
-	    "       bench compare BASE.json NEW.json [OPTIONS]\n"
-	    "       bench ab --baseline=OTHER_BENCH [OPTIONS] [BENCH ARGS...]\n"
-	    "       bench gate-power [--sessions=N] [--effects=LIST] [AB "
-	    "OPTIONS] [BENCH ARGS...]\n"
-	    "       bench info [--format=json]\n"
-	    "       bench overhead [--quick] [--format=console|json] [--out "
-	    "FILE]\n"
-	    "       bench claims [--quick] [--only=LIST] "
-	    "[--format=console|md|json] [--out=FILE]\n"
-	    "       bench pyref [OPTIONS]  py-* workloads, ours next to "
-	    "Python's own pools\n"
 	    "Measure workloads under process and thread executors, through "
 	    "Google Benchmark.\n"
 	    "\n"

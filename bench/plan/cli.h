@@ -93,6 +93,7 @@ int pt_parse_uint_list(const char *text, uint64_t lo, uint64_t hi,
 int pt_parse_u64(const char *text, uint64_t lo, uint64_t hi, uint64_t *out);
 int pt_parse_seconds(const char *text, double *out);
 
+/* --help of a run, after the usage lines main() prints from its table. */
 void pt_print_usage(void);
 
 /* The flags of a run, NULL-terminated: those taking a value, and the rest
