@@ -11,11 +11,11 @@
  * measured is the write path, fsync and the system-call cost, not the disk's
  * read speed.
  *
- * A task cannot return an error, so a task that fails (cannot create, write,
- * sync, read or remove its file, or reads back different bytes) returns
- * WL_IO_FILE_POISON instead of its checksum, and the driver's verification
- * reports it as a wrong result. Teardown removes whatever files a crashed
- * task left behind and then the directory itself.
+ * A task that fails (cannot create, write, sync, read or remove its file, or
+ * reads back different bytes) returns wl_task_error() with the step and
+ * errno instead of its checksum (workload.h), and the driver reports that
+ * error ("open: Too many open files"), not a wrong checksum. Teardown removes
+ * whatever files a crashed task left behind and then the directory itself.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -129,10 +129,17 @@ static uint64_t hash_chunk(uint64_t hash, const unsigned char *buf, size_t len)
 	return hash;
 }
 
-/* Writes, syncs, reads back and checks one file; returns 0 or -1. */
-static int write_and_verify(const struct io_file_state *st, int fd,
-			    uint64_t seed, unsigned char *wbuf,
-			    unsigned char *rbuf, uint64_t *hash)
+/* The error of a read or write that failed (0 bytes: the file is short). */
+static uint64_t io_error(enum wl_task_op op)
+{
+	return wl_task_error(op, errno ? errno : EIO);
+}
+
+/* Writes, syncs, reads back and checks one file; returns 0 or a task
+ * error (wl_task_error). */
+static uint64_t write_and_verify(const struct io_file_state *st, int fd,
+				 uint64_t seed, unsigned char *wbuf,
+				 unsigned char *rbuf, uint64_t *hash)
 {
 	unsigned char extra;
 
@@ -141,27 +148,29 @@ static int write_and_verify(const struct io_file_state *st, int fd,
 		    st->size - off < IO_CHUNK ? st->size - off : IO_CHUNK;
 
 		fill_chunk(wbuf, len, seed, off);
+		errno = 0;
 		if (wl_transfer_all(fd, wbuf, len, wl_write_op))
-			return -1;
+			return io_error(WL_OP_WRITE);
 	}
 	if (st->sync && fsync(fd))
-		return -1;
+		return io_error(WL_OP_SYNC);
 	if (lseek(fd, 0, SEEK_SET) != 0)
-		return -1;
+		return io_error(WL_OP_READ);
 	for (uint64_t off = 0; off < st->size; off += IO_CHUNK) {
 		size_t len =
 		    st->size - off < IO_CHUNK ? st->size - off : IO_CHUNK;
 
+		errno = 0;
 		if (wl_transfer_all(fd, rbuf, len, wl_read_op))
-			return -1;
+			return io_error(WL_OP_READ);
 		fill_chunk(wbuf, len, seed, off);
 		if (memcmp(wbuf, rbuf, len) != 0)
-			return -1;
+			return wl_task_error(WL_OP_CHECK, EBADMSG);
 		*hash = hash_chunk(*hash, rbuf, len);
 	}
 	/* The file must end where the task stopped writing. */
 	if (read(fd, &extra, 1) != 0)
-		return -1;
+		return wl_task_error(WL_OP_CHECK, EBADMSG);
 	return 0;
 }
 
@@ -171,25 +180,29 @@ static uint64_t io_file_run(void *state, uint64_t index, unsigned worker)
 	const uint64_t seed = wl_mix64(index ^ 0xa54ff53a5f1d36f1ULL);
 	char path[PATH_MAX + 32];
 	unsigned char *wbuf = malloc(IO_CHUNK), *rbuf = malloc(IO_CHUNK);
-	uint64_t hash = seed;
-	int fd = -1, failed = 1;
+	uint64_t hash = seed, error = wl_task_error(WL_OP_MEMORY, ENOMEM);
+	int fd = -1;
 
 	(void)worker;
 	snprintf(path, sizeof(path), "%s/task-%" PRIu64, st->dir, index);
 	if (!wbuf || !rbuf)
 		goto out;
 	fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0)
+	if (fd < 0) {
+		error = wl_task_error(WL_OP_OPEN, errno);
 		goto out;
-	failed = write_and_verify(st, fd, seed, wbuf, rbuf, &hash) != 0;
+	}
+	error = write_and_verify(st, fd, seed, wbuf, rbuf, &hash);
 out:
 	if (fd >= 0) {
-		failed |= close(fd) != 0;
-		failed |= unlink(path) != 0;
+		if (close(fd) != 0 && !error)
+			error = wl_task_error(WL_OP_CLOSE, errno);
+		if (unlink(path) != 0 && !error)
+			error = wl_task_error(WL_OP_CLOSE, errno);
 	}
 	free(wbuf);
 	free(rbuf);
-	return failed ? WL_IO_FILE_POISON : wl_mix64(hash ^ st->size);
+	return error ? error : wl_mix64(hash ^ st->size);
 }
 
 /* Removes files left by tasks that died half-way, then the directory. */

@@ -12,8 +12,8 @@
  * shootdown across the threads of one address space) and the ground truth
  * against which the page-fault counters are tested. The checksum mixes the
  * bytes read back; the expected hook computes it without touching memory.
- * A task that cannot map its region returns WL_PAGE_TOUCH_POISON, which the
- * driver reports as a wrong result.
+ * A task that cannot map its region returns wl_task_error(WL_OP_MEMORY,
+ * errno) (workload.h), which the driver reports as the task's error.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -86,7 +86,7 @@ static uint64_t page_touch_run(void *state, uint64_t index, unsigned worker)
 	mapping = mmap(NULL, len, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (mapping == MAP_FAILED)
-		return WL_PAGE_TOUCH_POISON;
+		return wl_task_error(WL_OP_MEMORY, errno);
 	/* One fault per page, whatever the transparent huge page policy. */
 	madvise(mapping, len, MADV_NOHUGEPAGE);
 	region = mapping;

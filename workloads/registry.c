@@ -90,7 +90,10 @@ const char *wl_task_op_name(enum wl_task_op op)
 	    [WL_OP_TASK] = "task",	 [WL_OP_SOCKET] = "socket",
 	    [WL_OP_CONNECT] = "connect", [WL_OP_SEND] = "send",
 	    [WL_OP_RECV] = "receive",	 [WL_OP_ECHO] = "echo",
-	    [WL_OP_MEMORY] = "memory",
+	    [WL_OP_MEMORY] = "memory",	 [WL_OP_OPEN] = "open",
+	    [WL_OP_WRITE] = "write",	 [WL_OP_SYNC] = "fsync",
+	    [WL_OP_READ] = "read",	 [WL_OP_CHECK] = "check",
+	    [WL_OP_CLOSE] = "close",
 	};
 
 	return (unsigned)op < WL_OP_COUNT ? names[op] : "task";

@@ -35,16 +35,6 @@ extern const struct workload wl_py_release;
 #define WL_FAULT_EXIT_CODE 3
 
 /*
- * Checksum an io-file task returns when it could not write, read back or
- * verify its file. It is never a valid checksum (short of a 2^-64 accident),
- * so the driver's verification reports the task as wrong.
- */
-#define WL_IO_FILE_POISON 0
-
-/* Checksum of a page-touch task that could not map its pages. */
-#define WL_PAGE_TOUCH_POISON 0
-
-/*
  * false-sharing keeps one counter per worker slot, for this many slots;
  * worker w updates counter w % WL_FALSE_SHARING_SLOTS.
  */

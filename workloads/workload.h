@@ -214,6 +214,12 @@ enum wl_task_op {
 	WL_OP_RECV,    /* recv(2) */
 	WL_OP_ECHO,    /* what came back differs from what was sent */
 	WL_OP_MEMORY,  /* malloc(3), mmap(2) */
+	WL_OP_OPEN,    /* open(2) */
+	WL_OP_WRITE,   /* write(2) */
+	WL_OP_SYNC,    /* fsync(2) */
+	WL_OP_READ,    /* read(2), lseek(2) */
+	WL_OP_CHECK,   /* what was read back differs from what was written */
+	WL_OP_CLOSE,   /* close(2), unlink(2) */
 	WL_OP_COUNT,
 };
 

@@ -2,8 +2,8 @@
 # Out of file descriptors (issue 19, item 3): under a small RLIMIT_NOFILE
 # every executor either runs (threads need no descriptors) or fails at once
 # with exit 2 and one line naming the limit, as RLIMIT_NPROC does; never a
-# spin until --timeout, never a checksum mismatch. io-net's own socket error
-# reaches the user as such. Nothing is left behind.
+# spin until --timeout, never a checksum mismatch. io-net's and io-file's
+# own errors (socket, open) reach the user as such. Nothing is left behind.
 . "$(dirname "$0")/lib.sh"
 
 # run_limited N ARGS...: bench under `ulimit -n N`, bounded by timeout(1).
@@ -55,6 +55,12 @@ check "ulimit -n 64, io-net, thread-pool: the socket error, named" \
   grep -q "failed: socket: Too many open files (RLIMIT_NOFILE is 64)" <(errors)
 check "ulimit -n 64, io-net, thread-pool: no checksum mismatch" \
   bash -c '! grep -q "returned checksum" "$1"' _ "$WORK/err"
+# io-file: a file per task, 64 at once on threads: open() fails, named.
+run_limited 16 --executor=thread-pool --workload=io-file --workers=64 --tasks=256
+check "ulimit -n 16, io-file, thread-pool: exit 2" [ $? -eq 2 ]
+check "ulimit -n 16, io-file, thread-pool: the open error, named" \
+  grep -q "failed: open: Too many open files (RLIMIT_NOFILE is 16)" <(errors)
+check "ulimit -n 16, io-file: no temporary file left" tmp_is_clean
 run_limited 64 --executor=process-pool --workload=io-net --param reuse=1 --param timeout=500ms \
   --workers=64 --tasks=256 --out="$WORK/net.json"
 status=$?

@@ -701,7 +701,7 @@ static void run_small_job(const struct small_job *job)
 			assert_true(sum == first[i]);
 		}
 		if (w == &wl_io_file)
-			assert_true(first[i] != WL_IO_FILE_POISON);
+			assert_false(task_failed(first[i]));
 		for (uint64_t j = 0; j < i; j++)
 			if (first[j] != first[i])
 				differ = true;
@@ -903,7 +903,7 @@ static void test_io_file_cleans_up(void **state)
 	only_entry(dir, leftover, sizeof(leftover));
 	assert_int_equal(count_entries(leftover), 0);
 	for (uint64_t i = 0; i < 4; i++)
-		assert_true(wl_io_file.run_task(st, i, 0) != WL_IO_FILE_POISON);
+		assert_false(task_failed(wl_io_file.run_task(st, i, 0)));
 	assert_int_equal(count_entries(leftover), 0);
 	/* What a task that crashed half-way would leave behind. */
 	strncat(leftover, "/task-2", sizeof(leftover) - strlen(leftover) - 1);
@@ -933,11 +933,19 @@ static void test_io_file_poison(void **state)
 	assert_int_equal(count_entries(test_tmpdir), 0);
 	assert_int_equal(
 	    wl_setup(&wl_io_file, values, 2, &st, err, sizeof(err)), 0);
-	assert_true(wl_io_file.run_task(st, 0, 0) != WL_IO_FILE_POISON);
+	assert_false(task_failed(wl_io_file.run_task(st, 0, 0)));
 	only_entry(test_tmpdir, dir, sizeof(dir));
 	assert_int_equal(rmdir(dir), 0);
-	assert_true(wl_io_file.run_task(st, 0, 0) == WL_IO_FILE_POISON);
-	assert_true(wl_io_file.run_task(st, 1, 0) == WL_IO_FILE_POISON);
+	/* The directory is gone: the task says it cannot open its file. */
+	for (uint64_t i = 0; i < 2; i++) {
+		enum wl_task_op op = WL_OP_TASK;
+		int e = 0;
+
+		assert_true(
+		    wl_task_failed(wl_io_file.run_task(st, i, 0), &op, &e));
+		assert_int_equal(op, WL_OP_OPEN);
+		assert_int_equal(e, ENOENT);
+	}
 	wl_io_file.teardown(st);
 	assert_int_equal(count_entries(test_tmpdir), 0);
 }

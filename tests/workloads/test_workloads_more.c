@@ -627,15 +627,6 @@ static void expect_no_children(void)
 	assert_int_equal(errno, ECHILD);
 }
 
-/* Whether sum is a task's own error (workload.h). */
-static bool task_failed(uint64_t sum)
-{
-	enum wl_task_op op;
-	int err;
-
-	return wl_task_failed(sum, &op, &err);
-}
-
 static void test_io_net_cleans_up(void **state)
 {
 	(void)state;

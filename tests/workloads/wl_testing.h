@@ -14,6 +14,15 @@ struct param_setting {
 };
 
 /* Fills values with w's defaults overridden by set (NULL-name ended). */
+/* Whether sum is a task's own error (wl_task_error in workload.h). */
+static inline bool task_failed(uint64_t sum)
+{
+	enum wl_task_op op;
+	int err;
+
+	return wl_task_failed(sum, &op, &err);
+}
+
 static inline void parse_settings(const struct workload *w,
 				  const struct param_setting *set,
 				  double *values)
