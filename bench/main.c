@@ -15,6 +15,7 @@
 
 #include "claims.h"
 #include "cli.h"
+#include "ex_mpi.h"
 #include "gate.h"
 #include "gbw.h"
 #include "info.h"
@@ -314,6 +315,12 @@ int main(int argc, char **argv)
 	/* A process-spawn child: nothing else of bench may run first. */
 	if (argc > 1 && !strcmp(argv[1], EX_SPAWN_WORKER_FLAG))
 		return pt_spawn_worker_main(argc, argv);
+	/* A rank of the mpi executors, likewise. */
+	if (argc > 1 && !strcmp(argv[1], EX_MPI_WORKER_FLAG))
+		return pt_mpi_worker_main(argc, argv);
+	/* Under a user's mpiexec: rank 0 runs bench, the others exit. */
+	if (ex_mpi_launched_rank_exits())
+		return 0;
 	if (argc > 1 && !strcmp(argv[1], "report"))
 		return rep_main(argc - 1, argv + 1);
 	if (argc > 1 && !strcmp(argv[1], "info"))

@@ -27,4 +27,11 @@ int pt_spawn_spec(const struct workload *w, const double *params,
  */
 int pt_spawn_worker_main(int argc, char **argv);
 
+/*
+ * The mpi executors' rank mode: argv[1] is EX_MPI_WORKER_FLAG (ex_mpi.h).
+ * Each rank sets the job of its SPEC up once and serves every task it is
+ * handed; returns the rank's exit status.
+ */
+int pt_mpi_worker_main(int argc, char **argv);
+
 #endif

@@ -327,5 +327,6 @@ extern const struct executor_ops ex_thread_per_task;
 extern const struct executor_ops ex_process_per_task;
 extern const struct executor_ops ex_omp;
 extern const struct executor_ops ex_process_spawn;
+extern const struct executor_ops ex_mpi;
 
 #endif

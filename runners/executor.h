@@ -92,6 +92,31 @@ struct ex_config {
 	 * transport.h). Read at start().
 	 */
 	const struct ex_spawn_channels *spawn_channels;
+	/*
+	 * NULL, or where stop() adds the accounting of workers that are not
+	 * this process's children (mpi ranks are children of Open MPI's
+	 * orted, so getrusage(RUSAGE_CHILDREN) never sees them).
+	 */
+	struct ex_usage *foreign_usage;
+};
+
+/* Accounting of whole worker processes, summed over them. */
+struct ex_usage {
+	double user_s, sys_s;
+	double vol_ctxsw, invol_ctxsw, minflt, majflt;
+	double peak_rss_bytes; /* sum of every process's VmHWM */
+	unsigned processes;
+};
+
+/*
+ * One task as a worker that cannot run the caller's wrapped function (mpi
+ * ranks) saw it: CLOCK_MONOTONIC start and end, the worker index, the
+ * process. end_ns 0: not run.
+ */
+struct ex_task_time {
+	uint64_t start_ns, end_ns;
+	uint32_t worker;
+	int32_t pid;
 };
 
 /*
@@ -144,6 +169,8 @@ struct ex_job {
 	uint64_t ntasks;   /* may be 0 */
 	uint64_t *results; /* ntasks slots, caller's private memory */
 	struct ex_failures *failures; /* NULL, or where failures are recorded */
+	/* NULL, or ntasks slots an executor with times_tasks fills in. */
+	struct ex_task_time *times;
 };
 
 /* Every executor instance begins with this header. */
@@ -151,6 +178,9 @@ struct executor {
 	const struct executor_ops *ops;
 	struct ex_config config;
 	char error[256]; /* set when map() or start() fails */
+	/* Set by start(), or empty: what the entry's label says about the
+	 * run (mpi: "btl=vader hosts=1"). */
+	char label[96];
 };
 
 struct executor_ops {
@@ -161,6 +191,7 @@ struct executor_ops {
 	bool uses_schedule;  /* false: --schedule and --chunk do not apply */
 	bool processes;	     /* workers are processes (isolated memory) */
 	bool runs_spec;	     /* runs config.spawn_spec, not job->fn */
+	bool times_tasks;    /* fills job->times when given (runs_spec) */
 
 	/* Returns 0 and *out, or a negative errno code (then *out is NULL). */
 	int (*start)(const struct ex_config *config, struct executor **out,

@@ -15,7 +15,8 @@ const struct executor_ops *const ex_all[] = {
     &ex_serial,		  &ex_thread_pool,
     &ex_process_pool,	  &ex_thread_per_task,
     &ex_process_per_task, &ex_omp,
-    &ex_process_spawn,	  NULL,
+    &ex_process_spawn,	  &ex_mpi,
+    NULL,
 };
 
 static const char *const schedule_names[] = {
