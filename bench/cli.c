@@ -232,7 +232,11 @@ static int parse_names(const char *flag, const char *text, const void **table,
 			return -EINVAL;
 		}
 		if (unavailable(entry)) {
-			snprintf(err, errlen, "%s: '%s' is unavailable: %s",
+			/* "--executor=mpi: built without MPI" */
+			snprintf(err, errlen,
+				 table == (const void **)ex_all
+				     ? "%s=%s: %s"
+				     : "%s: '%s' is unavailable: %s",
 				 flag, name, unavailable(entry));
 			return -EINVAL;
 		}

@@ -16,6 +16,7 @@
 #include "ci.h"
 #include "claims.h"
 #include "cli.h"
+#include "ex_mpi.h"
 #include "complete.h"
 #include "console.h"
 #include "gate.h"
@@ -391,6 +392,12 @@ int main(int argc, char **argv)
 	/* A process-spawn child: nothing else of bench may run first. */
 	if (argc > 1 && !strcmp(argv[1], EX_SPAWN_WORKER_FLAG))
 		return pt_spawn_worker_main(argc, argv);
+	/* A rank of the mpi executors, likewise. */
+	if (argc > 1 && !strcmp(argv[1], EX_MPI_WORKER_FLAG))
+		return pt_mpi_worker_main(argc, argv);
+	/* Under a user's mpiexec: rank 0 runs bench, the others exit. */
+	if (ex_mpi_launched_rank_exits())
+		return 0;
 	if (argc == 2 && (!strcmp(argv[1], "--completion=bash") ||
 			  !strcmp(argv[1], "--completion")))
 		return pt_print_bash_completion(stdout) || fflush(stdout)

@@ -1,0 +1,149 @@
+#!/usr/bin/env bash
+# The mpi executor from the outside: every workload verifies on ranks that
+# bench starts itself (as root, oversubscribed, with nothing set by the
+# user), every schedule claims each task once, the entry carries the
+# phases, the accounting summed over ranks and the transport label, a user's
+# own mpiexec gives the same result, a rank killed mid-job fails its
+# configuration with the rank named and no hang, and no rank survives
+# bench, even when its configuration child is killed with SIGKILL.
+# Skipped (77) where the build has no MPI or mpiexec is missing.
+. "$(dirname "$0")/lib.sh"
+
+if "$BENCH" --list | grep -A1 '^  mpi ' | grep -q unavailable; then
+  echo "skip: built without MPI"
+  exit 77
+fi
+if ! command -v mpiexec >/dev/null; then
+  echo "skip: mpiexec is not installed"
+  exit 77
+fi
+# The variables bench sets itself must not come from the caller.
+unset OMPI_ALLOW_RUN_AS_ROOT OMPI_ALLOW_RUN_AS_ROOT_CONFIRM \
+  OMPI_MCA_rmaps_base_oversubscribe
+
+ranks_left() {
+  pgrep -f -- "--procthread-mpi-worker" >/dev/null
+}
+no_rank_left() {
+  for _ in $(seq 50); do
+    ranks_left || return 0
+    sleep 0.1
+  done
+  return 1
+}
+
+small=(--min-time=0.001 --param cpu-hash.work=100 --param mem-stream.size=4KiB
+  --param fork-footprint.rss=0 --param cpu-float.width=16
+  --param io-sleep.sleep=100us --param io-file.size=4KiB)
+r=$WORK/all.json
+timeout 600 "$BENCH" --executor=mpi --workers=1,2 --tasks=9 --workload=all \
+  "${small[@]}" --out="$r" >/dev/null 2>"$WORK/all.err"
+check "every workload under mpi: an entry each (W=1, 2)" \
+  jq -e '(.benchmarks | length) == 30' "$r"
+check "every workload but fault and ipc-payload verifies" \
+  jq -e '[.benchmarks[] | select(.name | test("^(fault|ipc-payload)/") | not)
+          | select(.error_occurred == true)] | length == 0' "$r"
+check "fault: the crashing task's rank is named, no hang" \
+  jq -e '[.benchmarks[] | select(.name | test("^fault/"))][0].error_message
+          | test("^mpi: rank [0-9]+ \\(pid [0-9]+\\) died during the job")' "$r"
+check "ipc-payload: refused with one reason" \
+  jq -e '[.benchmarks[] | select(.name | test("^ipc-payload/"))][0].error_message
+          | test("payload workloads cannot reach the ranks")' "$r"
+check "the label names the transport and the hosts" \
+  jq -e '[.benchmarks[] | select(.error_occurred != true)] |
+          all(.label | test("btl=tcp osc=sm hosts=1"))' "$r"
+check "phases and accounting present, CPU summed over the ranks" \
+  jq -e '[.benchmarks[] | select(.name | test("^cpu-hash/"))] | all(
+          .create_s > 0 and .stop_s > 0 and .dispatch_s >= 0 and
+          .compute_s > 0 and .idle_s >= 0 and .return_s >= 0 and
+          .cpu_user_s > 0 and .mem_peak_rss_bytes > 0 and
+          .ctx_switches_vol >= 0)' "$r"
+check "no rank survives the run" no_rank_left
+
+for s in static dynamic guided; do
+  for c in 0 1 4; do
+    o=$WORK/sched-$s-$c.json
+    timeout 300 "$BENCH" --executor=mpi --workers=2 --tasks=37 --schedule=$s \
+      --chunk=$c --workload=cpu-skewed --min-time=0.001 --out="$o" >/dev/null 2>&1
+    check "schedule $s chunk $c: every task once, verified" \
+      jq -e '.benchmarks[0].error_occurred != true' "$o"
+  done
+done
+
+refused() {
+  local out status
+  out=$("$BENCH" --executor=mpi --workers=2 --tasks=4 --workload=cpu-hash \
+    --min-time=0.001 "$@" --format=json 2>&1 >"$WORK/refused.json")
+  status=$?
+  [ "$status" -ne 0 ] &&
+    jq -e '.benchmarks[0].error_message | test("Open MPI 4.1 cannot")' \
+      "$WORK/refused.json"
+}
+check "--on-task-failure=continue is refused with the reason" \
+  refused --on-task-failure=continue
+check "--task-timeout is refused with the reason" refused --task-timeout=1s
+
+# A user's own mpiexec -n 2: rank 0 runs bench, rank 1 leaves; the result
+# is the same table.
+u=$WORK/user.json
+timeout 300 mpiexec --allow-run-as-root --oversubscribe -n 2 "$BENCH" \
+  --executor=mpi --workers=2 --tasks=20 --workload=cpu-hash \
+  --param cpu-hash.work=100 --min-time=0.001 --out="$u" >/dev/null 2>&1
+check "under mpiexec -n 2: exit 0, one verified entry" \
+  jq -e '(.benchmarks | length) == 1 and .benchmarks[0].error_occurred != true
+         and (.benchmarks[0].label | test("hosts=1"))' "$u"
+check "no rank survives mpiexec" no_rank_left
+
+# A rank killed mid-job: the configuration fails with the rank named.
+k=$WORK/killed.json
+timeout 300 "$BENCH" --executor=mpi --workers=2 --tasks=200 --workload=io-sleep \
+  --param sleep=20ms --min-time=5 --timeout=120 --out="$k" >/dev/null 2>&1 &
+bench_pid=$!
+for _ in $(seq 100); do
+  rank=$(pgrep -f -- "--procthread-mpi-worker" | head -1)
+  [ -n "$rank" ] && break
+  sleep 0.1
+done
+sleep 1
+[ -n "$rank" ] && kill -9 "$rank"
+wait "$bench_pid"
+status=$?
+check "a rank killed mid-job: exit 1 (not a hang, not a timeout)" [ "$status" -eq 1 ]
+check "a rank killed mid-job: the error names the rank" \
+  jq -e '.benchmarks[0].error_message | test("^mpi: rank [12] \\(pid [0-9]+\\) died")' "$k"
+check "no rank survives a killed rank" no_rank_left
+
+# The configuration child killed with SIGKILL: no rank, no orted remains.
+timeout 300 "$BENCH" --executor=mpi --workers=2 --tasks=200 --workload=io-sleep \
+  --param sleep=20ms --min-time=5 --timeout=120 --format=json \
+  >/dev/null 2>&1 &
+bench_pid=$!
+for _ in $(seq 100); do
+  rank=$(pgrep -f -- "--procthread-mpi-worker" | head -1)
+  [ -n "$rank" ] && break
+  sleep 0.1
+done
+sleep 1
+main=$(pgrep -P "$bench_pid" | head -1)
+child=$(pgrep -P "$main" -f -- "$BENCH" | head -1)
+[ -n "$child" ] && kill -9 "$child"
+wait "$bench_pid"
+check "the configuration child was found and killed" [ -n "$child" ]
+check "no rank survives its configuration child" no_rank_left
+orted_of_child() {
+  for p in $(pgrep -x orted); do
+    [ "$(ps -o ppid= -p "$p" | tr -d ' ')" = "$child" ] && return 0
+  done
+  return 1
+}
+check "no orted of that child remains" bash -c '! orted_of_child' 2>/dev/null
+check "no bench process left" no_bench_processes
+
+# The worker mode refuses a malformed argv with one line and exit 2.
+out=$("$BENCH" --procthread-mpi-worker cpu-hash/tasks=4 static 2>&1)
+status=$?
+check "worker mode, malformed argv: exit 2, one line" \
+  bash -c '[ "$0" -eq 2 ] && [ "$(wc -l <<<"$1")" -eq 1 ] && [[ $1 == "bench: mpi worker: "* ]]' "$status" "$out"
+check "the worker flag is not in --help" \
+  bash -c '! "$0" --help | grep -q procthread-mpi-worker' "$BENCH"
+finish
