@@ -382,6 +382,7 @@ int pt_pool_worker_main(int argc, char **argv)
 	if (job.wl && job.wl->teardown)
 		job.wl->teardown(state);
 	return 0;
+}
 
 static int spec_setup(void *ctx, const char *spec, ex_task_fn *fn, void **arg,
 		      char *err, size_t errlen)
