@@ -35,12 +35,12 @@
 #include <jansson.h>
 
 #include "claims_rules.h"
-#include "pt_json.h"
 #include "cli.h"
 #include "gate_stats.h"
 #include "gbw.h"
 #include "info.h"
 #include "plan.h"
+#include "pt_json.h"
 #include "results.h"
 #include "supervise.h"
 
@@ -698,8 +698,9 @@ static void claim_gil_real(struct cl_session *s, struct cl_row *r)
 	if (f.python) {
 		f.emulated_full = thread_speedup(s, r, gil);
 		f.emulated_part =
-		    thread_speedup(s, r, "--workload=gil --param=work=20000 "
-					 "--param=hold=0.5");
+		    thread_speedup(s, r,
+				   "--workload=gil --param=work=20000 "
+				   "--param=hold=0.5");
 		f.real_full = thread_speedup(s, r, "--workload=py-bytecode");
 		f.real_part = thread_speedup(
 		    s, r, "--workload=py-release --param=release=0.5");

@@ -229,8 +229,9 @@ void cl_decide_gil_real(const struct cl_gil_real *f, struct cl_decision *d)
 		d->verdict = CL_HOLDS;
 	} else if (full || part) {
 		d->verdict = CL_HOLDS_ONLY_WHEN;
-		PUT(condition, "the lock is held %s: at hold = %.2g the "
-			       "emulation gives x%.2f, the interpreter x%.2f",
+		PUT(condition,
+		    "the lock is held %s: at hold = %.2g the "
+		    "emulation gives x%.2f, the interpreter x%.2f",
 		    full ? "for the whole task" : "for part of the task",
 		    full ? f->hold : 1.0,
 		    full ? f->emulated_part : f->emulated_full,

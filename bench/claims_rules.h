@@ -160,8 +160,8 @@ void cl_decide_breakeven(const struct cl_breakeven *f, struct cl_decision *d);
  */
 struct cl_gil_real {
 	unsigned cpus, workers;
-	bool python; /* this build has the py-* workloads */
-	double hold; /* the intermediate hold */
+	bool python;			 /* this build has the py-* workloads */
+	double hold;			 /* the intermediate hold */
 	double emulated_full, real_full; /* speedups: hold = 1 */
 	double emulated_part, real_part; /* speedups: the intermediate hold */
 };

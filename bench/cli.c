@@ -348,8 +348,7 @@ static int parse_format(const char *flag, const char *v, struct pt_options *o,
 	else if (!strcmp(v, "csv"))
 		*out = GB_FORMAT_CSV;
 	else {
-		snprintf(err, errlen,
-			 "%s: '%s' is not one of %s", flag, v,
+		snprintf(err, errlen, "%s: '%s' is not one of %s", flag, v,
 			 o->console_full ? "console, json, csv"
 					 : "console, console-full, json, csv");
 		return -EINVAL;
@@ -607,9 +606,8 @@ int pt_parse_args(int argc, char **argv, struct pt_options *o, char *err,
 					return -EINVAL;
 				}
 			} else if (!strncmp(arg, "--benchmark_format=", 19)) {
-				rc =
-				    parse_format("--benchmark_format", arg + 19,
-						 o, err, errlen);
+				rc = parse_format("--benchmark_format",
+						  arg + 19, o, err, errlen);
 				if (rc)
 					return rc;
 			} else if ((rc = gb_push(o, arg, err, errlen))) {
@@ -866,6 +864,8 @@ void pt_print_usage(void)
 	    "       bench report RESULTS.json [MORE.json...] -o DIR\n"
 	    "       bench compare BASE.json NEW.json [OPTIONS]\n"
 	    "       bench ab --baseline=OTHER_BENCH [OPTIONS] [BENCH ARGS...]\n"
+	    "       bench gate-power [--sessions=N] [--effects=LIST] [AB "
+	    "OPTIONS] [BENCH ARGS...]\n"
 	    "       bench info [--format=json]\n"
 	    "       bench overhead [--quick] [--format=console|json] [--out "
 	    "FILE]\n"

@@ -17,11 +17,11 @@
 #include "transport.h"
 #include "workload.h"
 
-#define PT_MAX_WORKERS 100000u
-#define PT_MAX_TASKS   100000000ull
-#define PT_MAX_LIST    256  /* entries in one expanded list */
-#define PT_CI_REPETITIONS 3 /* --ci without --repetitions */
-#define PT_MIN_TIMEOUT 0.01 /* seconds: less cannot even start a child */
+#define PT_MAX_WORKERS	  100000u
+#define PT_MAX_TASKS	  100000000ull
+#define PT_MAX_LIST	  256  /* entries in one expanded list */
+#define PT_CI_REPETITIONS 3    /* --ci without --repetitions */
+#define PT_MIN_TIMEOUT	  0.01 /* seconds: less cannot even start a child */
 
 /* One --param K=V[,V...]: the values parsed per workload that has K. */
 struct pt_param_arg {

@@ -101,8 +101,9 @@ int pt_print_bash_completion(FILE *out)
 	fprintf(out, "  --wait) echo \"%s %s %s\" ;;\n",
 		ex_wait_name(EX_WAIT_ADAPTIVE), ex_wait_name(EX_WAIT_SPIN),
 		ex_wait_name(EX_WAIT_BLOCK));
-	fprintf(out, "  --pin) echo \"%s %s %s\" ;;\n", ex_pin_name(EX_PIN_NONE),
-		ex_pin_name(EX_PIN_COMPACT), ex_pin_name(EX_PIN_SPREAD));
+	fprintf(out, "  --pin) echo \"%s %s %s\" ;;\n",
+		ex_pin_name(EX_PIN_NONE), ex_pin_name(EX_PIN_COMPACT),
+		ex_pin_name(EX_PIN_SPREAD));
 	fprintf(out, "  --transport) echo \"%s %s\" ;;\n",
 		pt_transport_name(PT_TRANSPORT_SHM),
 		pt_transport_name(PT_TRANSPORT_PIPE));
@@ -113,11 +114,10 @@ int pt_print_bash_completion(FILE *out)
 		     "  *) echo \"\" ;;\n"
 		     "  esac\n"
 		     "}\n\n");
-	fprintf(out,
-		"_bench() {\n"
-		"  local cur=${COMP_WORDS[COMP_CWORD]} "
-		"prev=${COMP_WORDS[COMP_CWORD-1]}\n"
-		"  local subcommands=\"");
+	fprintf(out, "_bench() {\n"
+		     "  local cur=${COMP_WORDS[COMP_CWORD]} "
+		     "prev=${COMP_WORDS[COMP_CWORD-1]}\n"
+		     "  local subcommands=\"");
 	words(out, subcommands);
 	fprintf(out, "\"\n  local value_flags=\" ");
 	words(out, value_flags);

@@ -34,8 +34,8 @@
 struct row {
 	char name[LABEL_MAX * 2]; /* run_name, less /manual_time */
 	char workload[64];
-	char group[LABEL_MAX];	/* workload label: the speedup group */
-	char exlabel[LABEL_MAX];	/* executor label */
+	char group[LABEL_MAX];	 /* workload label: the speedup group */
+	char exlabel[LABEL_MAX]; /* executor label */
 	char executor[64];
 	unsigned workers;
 	bool uses_workers;
@@ -52,8 +52,8 @@ struct row {
 	double speedup; /* NAN: no reference */
 	double efficiency;
 	double overhead_per_task_s;
-	const struct row *ref;	/* the serial row of the group, or NULL */
-	double ref_s;		/* its job time, or the serial reference job's */
+	const struct row *ref; /* the serial row of the group, or NULL */
+	double ref_s;	       /* its job time, or the serial reference job's */
 };
 
 struct table {
@@ -69,8 +69,8 @@ static double entry_time_s(json_t *e)
 
 	if (!json_is_number(t))
 		return NAN;
-	return json_number_value(t) *
-	       pt_json_unit_seconds(json_string_value(json_object_get(e, "time_unit")));
+	return json_number_value(t) * pt_json_unit_seconds(json_string_value(
+					  json_object_get(e, "time_unit")));
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -208,7 +208,8 @@ static struct row *row_for(struct table *t, const char *run_name)
 
 static int add_entry(struct table *t, json_t *e)
 {
-	const char *run_name = json_string_value(json_object_get(e, "run_name"));
+	const char *run_name =
+	    json_string_value(json_object_get(e, "run_name"));
 	const char *type = json_string_value(json_object_get(e, "run_type"));
 	const char *agg =
 	    json_string_value(json_object_get(e, "aggregate_name"));
@@ -277,9 +278,9 @@ static void derive_times(struct row *r)
 			var += (v[i] - mean) * (v[i] - mean) / (double)(n - 1);
 		r->cv = mean > 0 ? sqrt(var) / mean : NAN;
 		if (r->time_s > 0)
-			r->spread = (quantile(v, n, 0.75) -
-				     quantile(v, n, 0.25)) /
-				    2 / r->time_s;
+			r->spread =
+			    (quantile(v, n, 0.75) - quantile(v, n, 0.25)) / 2 /
+			    r->time_s;
 		return;
 	}
 	if (!r->agg_median)
@@ -290,8 +291,8 @@ static void derive_times(struct row *r)
 	/* A percentage aggregate's real_time is the ratio itself. */
 	if (r->agg_cv &&
 	    json_is_number(json_object_get(r->agg_cv, "real_time")))
-		r->cv = json_number_value(
-		    json_object_get(r->agg_cv, "real_time"));
+		r->cv =
+		    json_number_value(json_object_get(r->agg_cv, "real_time"));
 	if (r->agg_stddev && r->time_s > 0)
 		r->spread = entry_time_s(r->agg_stddev) / r->time_s;
 }
@@ -346,9 +347,10 @@ static void fmt_time(double s, char *buf, size_t len)
 		v /= 1000;
 		u++;
 	}
-	snprintf(buf, len, fabs(v) >= 99.95 ? "%.0f%s"
-			   : fabs(v) >= 9.995 ? "%.1f%s"
-					      : "%.2f%s",
+	snprintf(buf, len,
+		 fabs(v) >= 99.95   ? "%.0f%s"
+		 : fabs(v) >= 9.995 ? "%.1f%s"
+				    : "%.2f%s",
 		 v, units[u]);
 }
 
@@ -362,12 +364,23 @@ static void fmt_percent(double f, char *buf, size_t len)
 		snprintf(buf, len, "%.0f%%", f * 100);
 }
 
-enum { C_WORKLOAD, C_EXECUTOR, C_W, C_TIME, C_SPEEDUP, C_EFFIC, C_OVH,
-       C_CREATE, C_CPU, C_FLAGS, NCOLS };
+enum {
+	C_WORKLOAD,
+	C_EXECUTOR,
+	C_W,
+	C_TIME,
+	C_SPEEDUP,
+	C_EFFIC,
+	C_OVH,
+	C_CREATE,
+	C_CPU,
+	C_FLAGS,
+	NCOLS
+};
 
 static const char *const headers[NCOLS] = {
-    "workload", "executor", "W",   "job time", "speedup",
-    "effic",    "ovh/task", "create/w", "cpu", "flags"};
+    "workload", "executor", "W",	"job time", "speedup",
+    "effic",	"ovh/task", "create/w", "cpu",	    "flags"};
 
 #define CELL LABEL_MAX
 
@@ -378,9 +391,9 @@ static bool noisy(const struct row *r)
 
 static bool oversubscribed(const struct row *r, long cpus)
 {
-	const char *label = r->niters ? json_string_value(json_object_get(
-					    r->iters[0], "label"))
-				      : NULL;
+	const char *label =
+	    r->niters ? json_string_value(json_object_get(r->iters[0], "label"))
+		      : NULL;
 
 	if (label && strstr(label, "oversubscribed"))
 		return true;
@@ -426,7 +439,7 @@ static void make_cells(const struct table *t, const struct row *r,
 	}
 	cells[C_FLAGS][0] = '\0';
 #define FLAG(s)                                                                \
-	used += (size_t)snprintf(cells[C_FLAGS] + used, CELL - used, "%s%s",  \
+	used += (size_t)snprintf(cells[C_FLAGS] + used, CELL - used, "%s%s",   \
 				 used ? "," : "", s)
 	if (r->error)
 		FLAG("ERROR");
@@ -473,7 +486,8 @@ static void print_cell(FILE *out, const char *s, size_t width, bool right)
 static void print_wrapped(FILE *out, const char *text, const char *indent)
 {
 	const char *p = text;
-	size_t first = PT_CONSOLE_WIDTH, rest = PT_CONSOLE_WIDTH - strlen(indent);
+	size_t first = PT_CONSOLE_WIDTH,
+	       rest = PT_CONSOLE_WIDTH - strlen(indent);
 	bool cont = false;
 
 	while (*p) {
@@ -569,8 +583,8 @@ static void fmt_speedup(double s, char *buf, size_t len)
 }
 
 /* Why row r is much slower than its serial reference, in numbers. */
-static void explain_slow(const struct table *t, const struct row *r,
-			 char *buf, size_t len)
+static void explain_slow(const struct table *t, const struct row *r, char *buf,
+			 size_t len)
 {
 	double tasks = counter(r, "tasks");
 	double task_s = tasks > 0 ? r->ref_s / tasks : NAN;
@@ -603,8 +617,8 @@ static void explain_slow(const struct table *t, const struct row *r,
  * An efficiency above 120%: tasks that wait (an io workload) can, compute
  * cannot, so there the serial time is the suspect. Empty when not so.
  */
-static void superlinear(const struct table *t, const struct row *r,
-			char *buf, size_t len)
+static void superlinear(const struct table *t, const struct row *r, char *buf,
+			size_t len)
 {
 	const struct workload *w = wl_find(r->workload);
 
@@ -647,8 +661,8 @@ static void print_conclusions(FILE *out, const struct table *t)
 		bool first_of_group = true, has_ref = false;
 
 		for (size_t k = 0; k < g && first_of_group; k++)
-			first_of_group = strcmp(t->rows[k].group,
-						t->rows[g].group) != 0;
+			first_of_group =
+			    strcmp(t->rows[k].group, t->rows[g].group) != 0;
 		if (!first_of_group)
 			continue;
 		if (groups == max_groups) {
@@ -675,7 +689,8 @@ static void print_conclusions(FILE *out, const struct table *t)
 			const struct row *r = &t->rows[i];
 
 			if (strcmp(r->group, t->rows[g].group) || r->error ||
-			    !(r->time_s > 0) || !strcmp(r->executor, "serial") ||
+			    !(r->time_s > 0) ||
+			    !strcmp(r->executor, "serial") ||
 			    !strcmp(r->executor, best->executor))
 				continue;
 			if (!second || r->time_s < second->time_s)
@@ -714,10 +729,10 @@ static void print_conclusions(FILE *out, const struct table *t)
 				slowest = NULL;
 		} else {
 			fmt_speedup(best->speedup, b, sizeof(b));
-			used = (size_t)snprintf(
-			    line, sizeof(line), "%s: fastest %s at W=%u, %s %s",
-			    best->group, best->exlabel, best->workers, b,
-			    serial);
+			used = (size_t)snprintf(line, sizeof(line),
+						"%s: fastest %s at W=%u, %s %s",
+						best->group, best->exlabel,
+						best->workers, b, serial);
 			superlinear(t, best, why, sizeof(why));
 			if (why[0])
 				used += (size_t)snprintf(line + used,
@@ -730,13 +745,13 @@ static void print_conclusions(FILE *out, const struct table *t)
 				    best->efficiency * 100,
 				    best->efficiency < 0.8 ? busy : "");
 		}
-		if (second && isfinite(second->speedup) && used < sizeof(line)) {
+		if (second && isfinite(second->speedup) &&
+		    used < sizeof(line)) {
 			fmt_speedup(second->speedup, b, sizeof(b));
-			used += (size_t)snprintf(line + used,
-						 sizeof(line) - used,
-						 "; next %s %s at W=%u",
-						 second->exlabel, b,
-						 second->workers);
+			used += (size_t)snprintf(
+			    line + used, sizeof(line) - used,
+			    "; next %s %s at W=%u", second->exlabel, b,
+			    second->workers);
 		}
 		if (slowest && used < sizeof(line)) {
 			explain_slow(t, slowest, why, sizeof(why));

@@ -550,12 +550,12 @@ static void serial_reference(gb_state *st, struct child_ctx *x,
 		}
 		serial->stop(ex);
 		if (n == 0 || (n < 3 && t[n - 1] <= 1))
-			return; /* failed: no reference rather than a wrong one */
+			return; /* failed: no reference rather than a wrong one
+				 */
 		qsort(t, n, sizeof(t[0]), cmp_seconds);
 		x->serial_ref_s = t[n / 2];
 	}
-	gb_set_counter(st, "serial_ref_s", x->serial_ref_s,
-		       GB_COUNTER_DEFAULT);
+	gb_set_counter(st, "serial_ref_s", x->serial_ref_s, GB_COUNTER_DEFAULT);
 }
 
 static void bench_config(gb_state *st, void *arg)
@@ -672,8 +672,7 @@ static void bench_config(gb_state *st, void *arg)
 	 * not measured where tasks run from the job's description (their
 	 * memory is not this process's). */
 	if (c->wl->stat_take && !c->ex->runs_spec)
-		gb_set_counter(st, c->wl->stat_name,
-			       c->wl->stat_take(x->state),
+		gb_set_counter(st, c->wl->stat_name, c->wl->stat_take(x->state),
 			       GB_COUNTER_AVG_ITERATIONS);
 	if (c->ex->uses_workers && c->exc.workers > x->online_cpus)
 		snprintf(label + strlen(label), sizeof(label) - strlen(label),

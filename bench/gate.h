@@ -12,4 +12,8 @@ int gate_main(int argc, char **argv);
  * alternately and compares them; same exit status as gate_main(). */
 int gate_ab_main(int argc, char **argv);
 
+/* `bench gate-power ARGS...`: the false-alarm and detection rates of
+ * bench ab on this machine. Exit status 0, 2 on error, 128 + signal. */
+int gate_power_main(int argc, char **argv);
+
 #endif

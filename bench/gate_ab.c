@@ -41,8 +41,8 @@
  * and runs/ with each run's results file and its standard error. Exit
  * status as bench compare: 0, 1 or 2; 130 or 143 when interrupted.
  */
-#include "gate.h"
 #include "gate_ab.h"
+#include "gate.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -68,10 +68,10 @@
 #include "plan.h"
 #include "results.h"
 
-#define EXIT_USAGE     2
-#define LOOK_GROWTH    1.25
-#define MAX_LOOKS      64
-#define KILL_AFTER_S   3.0
+#define EXIT_USAGE   2
+#define LOOK_GROWTH  1.25
+#define MAX_LOOKS    64
+#define KILL_AFTER_S 3.0
 
 static volatile sig_atomic_t caught_signal;
 
@@ -252,8 +252,7 @@ int gate_ab_parse_option(struct gate_ab_session *s, const char *who, int argc,
 	return 0;
 }
 
-int gate_ab_plan(char **args, int n_args, const char *who,
-		 struct pt_plan *plan)
+int gate_ab_plan(char **args, int n_args, const char *who, struct pt_plan *plan)
 {
 	struct pt_options *opts = calloc(1, sizeof(*opts));
 	char **argv = calloc((size_t)n_args + 2, sizeof(*argv));
@@ -381,8 +380,7 @@ static double badness(json_t *e, const char *metric, bool higher_is_better)
  * per run name. */
 static int merge_run(const struct gate_ab_session *s,
 		     const struct gate_options *o, json_t *merged,
-		     const char *path, unsigned pair, char *why,
-		     size_t why_len)
+		     const char *path, unsigned pair, char *why, size_t why_len)
 {
 	json_error_t jerr;
 	json_t *doc = json_load_file(path, JSON_DECODE_INT_AS_REAL, &jerr);
@@ -586,6 +584,27 @@ static int clean_dir(const char *dir)
 	return 0;
 }
 
+void gate_ab_remove_runs(const char *dir)
+{
+	char path[PATH_MAX];
+	struct dirent *de;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "%s/runs", dir);
+	d = opendir(path);
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		if (!is_run_file(de->d_name))
+			continue;
+		snprintf(path, sizeof(path), "%s/runs/%s", dir, de->d_name);
+		unlink(path);
+	}
+	closedir(d);
+	snprintf(path, sizeof(path), "%s/runs", dir);
+	rmdir(path);
+}
+
 /* The planned looks of the sequential test: pair counts growing by about
  * LOOK_GROWTH up to runs, the first the smallest for which the paired
  * test can reach alpha / K at all. Returns K (looks[0..K-1]). */
@@ -675,7 +694,9 @@ int gate_ab_run(struct gate_ab_session *s, const struct gate_options *o_in)
 	order = calloc(2 * (size_t)s->runs + 1, 1);
 	merged[0] = new_merged();
 	merged[1] = new_merged();
-	ext = o.format == GATE_JSON ? "json" : o.format == GATE_MD ? "md" : "txt";
+	ext = o.format == GATE_JSON ? "json"
+	      : o.format == GATE_MD ? "md"
+				    : "txt";
 	if (!order || !merged[0] || !merged[1] ||
 	    asprintf(&files[0], "%s/base.json", s->dir) < 0 ||
 	    asprintf(&files[1], "%s/new.json", s->dir) < 0 ||
@@ -728,7 +749,8 @@ int gate_ab_run(struct gate_ab_session *s, const struct gate_options *o_in)
 			snprintf(log, sizeof(log), "%s/runs/%03zu-%c.log",
 				 s->dir, run + 1, order[run]);
 			if (!s->quiet)
-				fprintf(stderr, "bench: ab: run %zu/%u (%c: %s)\n",
+				fprintf(stderr,
+					"bench: ab: run %zu/%u (%c: %s)\n",
 					run + 1, 2 * s->runs, order[run],
 					s->side[side].binary);
 			rc = run_one(&s->side[side], run_path[side], log);
@@ -792,8 +814,9 @@ int gate_ab_run(struct gate_ab_session *s, const struct gate_options *o_in)
 			 s->interrupted == SIGINT ? "SIGINT" : "SIGTERM",
 			 s->pairs);
 	if (!s->pairs) {
-		fprintf(stderr, "bench: ab: %s before the first pair was "
-				"complete: nothing compared\n",
+		fprintf(stderr,
+			"bench: ab: %s before the first pair was "
+			"complete: nothing compared\n",
 			s->interrupted ? "interrupted" : "--budget spent");
 		status = s->interrupted ? 128 + s->interrupted : EXIT_USAGE;
 		goto out;
@@ -816,8 +839,7 @@ int gate_ab_run(struct gate_ab_session *s, const struct gate_options *o_in)
 			fprintf(stderr,
 				"bench: ab: sequential: %u pairs, alpha %g "
 				"per look (%g over %u planned looks)\n",
-				s->pairs, s->alpha_used, o_in->alpha,
-				s->looks);
+				s->pairs, s->alpha_used, o_in->alpha, s->looks);
 		if (s->budget_spent)
 			fprintf(stderr,
 				"bench: ab: --budget spent after %u pairs "

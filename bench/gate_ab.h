@@ -41,12 +41,12 @@ struct gate_ab_session {
 	bool quiet;	/* no progress lines, no comparison on stdout */
 
 	/* Filled in by gate_ab_run(). */
-	unsigned pairs;	      /* complete pairs compared */
-	unsigned looks;	      /* planned looks of the sequential test */
-	double alpha_used;    /* the alpha of the final comparison */
-	double seconds;	      /* wall time of the session */
-	bool budget_spent;    /* stopped by --budget */
-	int interrupted;      /* the signal that stopped it, or 0 */
+	unsigned pairs;		 /* complete pairs compared */
+	unsigned looks;		 /* planned looks of the sequential test */
+	double alpha_used;	 /* the alpha of the final comparison */
+	double seconds;		 /* wall time of the session */
+	bool budget_spent;	 /* stopped by --budget */
+	int interrupted;	 /* the signal that stopped it, or 0 */
 	char compare_path[4096]; /* the comparison written into dir */
 };
 
@@ -73,6 +73,9 @@ int gate_ab_signal(void);
  * (free it with pt_plan_free()); prints "bench: WHO: ..." on error. */
 int gate_ab_plan(char **args, int n_args, const char *who,
 		 struct pt_plan *plan);
+
+/* Removes DIR/runs/ and the run files in it (other files stay). */
+void gate_ab_remove_runs(const char *dir);
 
 /* The path of this binary, for side B. */
 int gate_ab_self(char *self, size_t len);

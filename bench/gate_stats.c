@@ -307,8 +307,8 @@ static int u_statistic(const double *base, size_t m, const double *new_,
 		equal = i - below;
 		while (j_end < n && y[j_end] == y[j])
 			j_end++;
-		*u += (double)(j_end - j) *
-		      ((double)below + 0.5 * (double)equal);
+		*u +=
+		    (double)(j_end - j) * ((double)below + 0.5 * (double)equal);
 		j = j_end;
 	}
 	free(x);

@@ -181,8 +181,8 @@ std::string replace_debug_warning(std::string text)
 	if (at == std::string::npos)
 		return text;
 	size_t eol = text.find('\n', at);
-	text.replace(at, eol == std::string::npos ? text.size() - at
-						   : eol + 1 - at,
+	text.replace(at,
+		     eol == std::string::npos ? text.size() - at : eol + 1 - at,
 		     debug_note);
 	return text;
 }
@@ -316,7 +316,8 @@ class CpuTruth
 	void correct(std::vector<BenchmarkReporter::Run> &runs)
 	{
 		for (auto &run : runs) {
-			if (run.run_type == BenchmarkReporter::Run::RT_Aggregate)
+			if (run.run_type ==
+			    BenchmarkReporter::Run::RT_Aggregate)
 				correct_aggregate(run);
 			else
 				correct_iteration(run);
@@ -376,10 +377,9 @@ class CpuTruth
 				scale = run.real_accumulated_time / real;
 			else if (stat.unit_ == benchmark::kTime &&
 				 it->second.iterations > 0)
-				scale = static_cast<double>(
-					    it->second.cpu.size()) /
-					static_cast<double>(
-					    it->second.iterations);
+				scale =
+				    static_cast<double>(it->second.cpu.size()) /
+				    static_cast<double>(it->second.iterations);
 			run.cpu_accumulated_time = cpu * scale;
 			return;
 		}
@@ -416,7 +416,8 @@ class TruthReporter : public BenchmarkReporter
 		if (before_output_)
 			before_output_();
 		bool display_ok = display_->ReportContext(context);
-		bool file_ok = file_ == nullptr || file_->ReportContext(context);
+		bool file_ok =
+		    file_ == nullptr || file_->ReportContext(context);
 		return display_ok && file_ok;
 	}
 
@@ -424,8 +425,8 @@ class TruthReporter : public BenchmarkReporter
 	{
 		std::vector<Run> runs(reports);
 		truth_.correct(runs);
-		bool aggregates = !runs.empty() &&
-				  runs.front().run_type == Run::RT_Aggregate;
+		bool aggregates =
+		    !runs.empty() && runs.front().run_type == Run::RT_Aggregate;
 		if (aggregates) {
 			send(pending_, !display_aggregates_only_,
 			     !file_aggregates_only_);

@@ -415,6 +415,8 @@ int main(int argc, char **argv)
 		return claims_main(argc - 1, argv + 1);
 	if (argc > 1 && !strcmp(argv[1], "ab"))
 		return gate_ab_main(argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "gate-power"))
+		return gate_power_main(argc - 1, argv + 1);
 	if (argc > 1 && !strcmp(argv[1], "overhead"))
 		return overhead_main(argc - 1, argv + 1);
 	if (argc > 1 && !strcmp(argv[1], "pyref"))

@@ -464,8 +464,8 @@ static void mark_serial_refs(struct pt_plan *plan)
 		for (size_t k = 0; k < plan->n && !covered; k++) {
 			const struct pt_config *o = &plan->configs[k];
 
-			covered = same_job(c, o) &&
-				  (!o->ex->uses_workers || (k < i && o->serial_ref));
+			covered = same_job(c, o) && (!o->ex->uses_workers ||
+						     (k < i && o->serial_ref));
 		}
 		c->serial_ref = !covered;
 	}

@@ -101,9 +101,9 @@ void pt_progress_config(size_t index, const char *name)
 	pg.rep = 0;
 	pg.last_iterations = 0;
 	pg.config_start = t;
-	pg.eta_at_config = index ? (t - pg.start) / (double)index *
-				       (double)(pg.total - index)
-				 : -1;
+	pg.eta_at_config =
+	    index ? (t - pg.start) / (double)index * (double)(pg.total - index)
+		  : -1;
 	snprintf(pg.name, sizeof(pg.name), "%s", name);
 	draw();
 }

@@ -21,7 +21,7 @@
 
 /* How to write a threshold, for messages: "bench: X: --threshold: invalid
  * value '2' (PT_THRESHOLD_HINT)". */
-#define PT_THRESHOLD_HINT \
+#define PT_THRESHOLD_HINT                                                      \
 	"a percentage such as 2% or a fraction below 1 such as 0.02"
 
 /* Parses TEXT into a fraction (2% and 0.02 both give 0.02). Returns 0, or

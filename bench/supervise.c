@@ -25,6 +25,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -36,6 +37,7 @@
 #include <unistd.h>
 
 #include "driver.h"
+#include "noise.h"
 #include "progress.h"
 #include "results.h"
 
@@ -331,6 +333,39 @@ static void note_resource_limit(json_t *doc, const char *name,
 			 "%s: %s", name, error ? error : "out of processes");
 }
 
+/*
+ * Adds the quiet-machine verdict of one configuration (noise.h) to each of
+ * its entries, all[first..]: the window is the child's whole life, the cv
+ * that of its repetitions' real times (iteration entries).
+ */
+static void note_noise(json_t *doc, size_t first,
+		       const struct pt_noise_sample *before,
+		       const struct pt_noise_sample *after)
+{
+	json_t *all = json_object_get(doc, "benchmarks");
+	size_t n = json_array_size(all), count = 0;
+	double *times = calloc(n > first ? n - first : 1, sizeof(double));
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	struct pt_noise noise;
+
+	for (size_t i = first; times && i < n; i++) {
+		json_t *e = json_array_get(all, i);
+		const char *type =
+		    json_string_value(json_object_get(e, "run_type"));
+
+		if (type && !strcmp(type, "iteration") &&
+		    !json_is_true(json_object_get(e, "error_occurred")))
+			times[count++] =
+			    json_number_value(json_object_get(e, "real_time"));
+	}
+	pt_noise_judge(before, after, times ? pt_noise_cv(times, count) : NAN,
+		       cpus > 0 ? (unsigned)cpus : 1,
+		       (double)sysconf(_SC_CLK_TCK), &noise);
+	for (size_t i = first; i < n; i++)
+		pt_noise_to_json(&noise, json_array_get(all, i));
+	free(times);
+}
+
 static int run_one(const struct pt_options *o, const struct pt_plan *plan,
 		   size_t i, bool header, json_t *doc, struct pt_summary *sum)
 {
@@ -340,6 +375,8 @@ static int run_one(const struct pt_options *o, const struct pt_plan *plan,
 	char full_name[PT_NAME_MAX + 32], msg[256];
 	int fds[2], merged = -1;
 	struct oom_counts oom_before, oom_after;
+	struct pt_noise_sample quiet_before, quiet_after;
+	size_t first = json_array_size(json_object_get(doc, "benchmarks"));
 	siginfo_t si;
 
 	snprintf(full_name, sizeof(full_name), "%s%s", c->name, PT_NAME_SUFFIX);
@@ -350,6 +387,7 @@ static int run_one(const struct pt_options *o, const struct pt_plan *plan,
 	pt_progress_config(i, c->name);
 	fflush(NULL);
 	oom_counts_now(&oom_before);
+	pt_noise_sample_now(&quiet_before);
 	r.pid = fork();
 	if (r.pid < 0) {
 		snprintf(msg, sizeof(msg), "fork: %s", strerror(errno));
@@ -377,6 +415,7 @@ static int run_one(const struct pt_options *o, const struct pt_plan *plan,
 	kill(-r.pid, SIGKILL); /* stray workers, if any */
 	current_pgid = 0;
 	reap_orphans();
+	pt_noise_sample_now(&quiet_after);
 	if (!r.eof)
 		drain(&r);
 
@@ -399,6 +438,7 @@ static int run_one(const struct pt_options *o, const struct pt_plan *plan,
 				merged = -1;
 			if (si.si_status == PT_EXIT_RESOURCE)
 				note_resource_limit(doc, full_name, sum);
+			note_noise(doc, first, &quiet_before, &quiet_after);
 			goto out;
 		}
 		snprintf(msg, sizeof(msg),

@@ -14,8 +14,8 @@
  * error and shown at the top of the report.
  */
 #include "report.h"
-#include "rep_internal.h"
 #include "pt_threshold.h"
+#include "rep_internal.h"
 
 #include <dirent.h>
 #include <errno.h>

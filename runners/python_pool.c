@@ -74,8 +74,8 @@ static int find_script(char *path, size_t len)
 		if (slash) {
 			*slash = '\0';
 			for (size_t i = 0; i < 2; i++) {
-				int w = snprintf(path, len, "%s/%s", exe,
-						 near[i]);
+				int w =
+				    snprintf(path, len, "%s/%s", exe, near[i]);
 
 				if (w > 0 && (size_t)w < len &&
 				    access(path, R_OK) == 0)
@@ -132,16 +132,17 @@ static int spawn_script(struct python_pool *ex, const char *pool,
 			size_t errlen)
 {
 	char script[PATH_MAX], nworkers[16];
-	char *argv[] = {PT_PYTHON_EXE, "-I", script, (char *)pool,
-			nworkers, (char *)spec, NULL};
+	char *argv[] = {PT_PYTHON_EXE, "-I",	     script, (char *)pool,
+			nworkers,      (char *)spec, NULL};
 	int in[2] = {-1, -1}, out[2] = {-1, -1};
 	posix_spawn_file_actions_t fa;
 	int rc;
 
 	if (find_script(script, sizeof(script))) {
-		snprintf(err, errlen, "%s: cannot find %s (looked next to "
-			 "the binary and in %s)", ex->base.ops->name, SCRIPT,
-			 PT_SOURCE_DIR "/runners");
+		snprintf(err, errlen,
+			 "%s: cannot find %s (looked next to "
+			 "the binary and in %s)",
+			 ex->base.ops->name, SCRIPT, PT_SOURCE_DIR "/runners");
 		return -ENOENT;
 	}
 	snprintf(nworkers, sizeof(nworkers), "%u", workers);
@@ -297,7 +298,6 @@ static void python_pool_stop(struct executor *base)
 		return python_pool_start(config, out, err, errlen, &ops,       \
 					 pool);                                \
 	}
-
 
 const struct executor_ops ex_python_serial, ex_python_threads,
     ex_python_processes;

@@ -12,11 +12,16 @@
 #include <string.h>
 
 const struct executor_ops *const ex_all[] = {
-    &ex_serial,		  &ex_thread_pool,
-    &ex_process_pool,	  &ex_thread_per_task,
-    &ex_process_per_task, &ex_omp,
-    &ex_process_spawn,	  &ex_mpi,
-    &ex_python_serial,	  &ex_python_threads,
+    &ex_serial,
+    &ex_thread_pool,
+    &ex_process_pool,
+    &ex_thread_per_task,
+    &ex_process_per_task,
+    &ex_omp,
+    &ex_process_spawn,
+    &ex_mpi,
+    &ex_python_serial,
+    &ex_python_threads,
     &ex_python_processes,
     NULL,
 };

@@ -368,12 +368,12 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(scaling),	 cmocka_unit_test(gil),
-	    cmocka_unit_test(gil_real),
-	    cmocka_unit_test(isolation), cmocka_unit_test(crash),
-	    cmocka_unit_test(creation),	 cmocka_unit_test(footprint),
-	    cmocka_unit_test(io),	 cmocka_unit_test(ipc),
-	    cmocka_unit_test(poolsize),	 cmocka_unit_test(order),
-	    cmocka_unit_test(balance),	 cmocka_unit_test(breakeven),
+	    cmocka_unit_test(gil_real),	 cmocka_unit_test(isolation),
+	    cmocka_unit_test(crash),	 cmocka_unit_test(creation),
+	    cmocka_unit_test(footprint), cmocka_unit_test(io),
+	    cmocka_unit_test(ipc),	 cmocka_unit_test(poolsize),
+	    cmocka_unit_test(order),	 cmocka_unit_test(balance),
+	    cmocka_unit_test(breakeven),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -25,13 +25,13 @@ static json_t *entry(const char *name, double us, const char *extra)
 	char text[2048];
 	json_t *e;
 
-	snprintf(text, sizeof(text),
-		 "{\"name\": \"%s/manual_time\", \"run_name\": "
-		 "\"%s/manual_time\", \"run_type\": \"iteration\", "
-		 "\"repetitions\": 1, \"iterations\": 10, \"real_time\": %.17g, "
-		 "\"cpu_time\": 1, \"time_unit\": \"us\"%s%s}",
-		 name, name, us, extra && *extra ? ", " : "",
-		 extra ? extra : "");
+	snprintf(
+	    text, sizeof(text),
+	    "{\"name\": \"%s/manual_time\", \"run_name\": "
+	    "\"%s/manual_time\", \"run_type\": \"iteration\", "
+	    "\"repetitions\": 1, \"iterations\": 10, \"real_time\": %.17g, "
+	    "\"cpu_time\": 1, \"time_unit\": \"us\"%s%s}",
+	    name, name, us, extra && *extra ? ", " : "", extra ? extra : "");
 	e = json_loads(text, 0, NULL);
 	assert_non_null(e);
 	return e;
@@ -39,9 +39,9 @@ static json_t *entry(const char *name, double us, const char *extra)
 
 static json_t *doc_with_cpus(const char *cpus)
 {
-	json_t *d = json_pack("{s:{s:s, s:[f]}, s:[]}", "context",
-			      "online_cpus", cpus, "load_avg", 0.1,
-			      "benchmarks");
+	json_t *d =
+	    json_pack("{s:{s:s, s:[f]}, s:[]}", "context", "online_cpus", cpus,
+		      "load_avg", 0.1, "benchmarks");
 
 	assert_non_null(d);
 	return d;
@@ -164,7 +164,7 @@ static void speedup_efficiency_flags(void **unused)
 	/* (wall - compute) x W / tasks = 50 us x 2 / 100 = 1 us. */
 	assert_non_null(strstr(line, "1.00us"));
 	assert_non_null(strstr(line, "20.0us")); /* create per worker */
-	assert_non_null(strstr(line, "50%"));	  /* cpu */
+	assert_non_null(strstr(line, "50%"));	 /* cpu */
 
 	/* Median 60 us: 100/60 = 1.67x, on min(4, 2) CPUs 83%; cv 16.7%,
 	 * half the IQR (65 - 55) / 2 = 5 us = 8.3% of the median. */
@@ -177,8 +177,8 @@ static void speedup_efficiency_flags(void **unused)
 	row_line(text, "thread-per-task", "2", line, sizeof(line));
 	assert_non_null(strstr(line, "error"));
 	assert_non_null(strstr(line, "ERROR"));
-	assert_non_null(strstr(
-	    text, "error: cpu-hash/thread-per-task/workers:2: crashed"));
+	assert_non_null(
+	    strstr(text, "error: cpu-hash/thread-per-task/workers:2: crashed"));
 
 	free(text);
 	text = flat(render(doc, 4));
@@ -240,8 +240,7 @@ static void aggregates_only(void **unused)
 			 "cpu-hash/omp/workers:4/manual_time_%s", names[i]);
 		json_object_set_new(e, "name", json_string(name));
 		json_object_set_new(e, "run_type", json_string("aggregate"));
-		json_object_set_new(e, "aggregate_name",
-				    json_string(names[i]));
+		json_object_set_new(e, "aggregate_name", json_string(names[i]));
 		json_object_set_new(e, "repetitions", json_integer(5));
 		add(doc, e);
 	}
@@ -286,8 +285,8 @@ static void ci_one_entry_per_configuration(void **unused)
 	for (int k = 0; k < 3; k++)
 		add(doc, entry("a/serial/workers:1", 10 + k, ""));
 	e = entry("a/serial/workers:1", 11, "");
-	json_object_set_new(e, "name",
-			    json_string("a/serial/workers:1/manual_time_median"));
+	json_object_set_new(
+	    e, "name", json_string("a/serial/workers:1/manual_time_median"));
 	json_object_set_new(e, "run_type", json_string("aggregate"));
 	json_object_set_new(e, "aggregate_name", json_string("median"));
 	json_object_set_new(e, "repetitions", json_integer(3));
@@ -310,7 +309,8 @@ static void ci_one_entry_per_configuration(void **unused)
 	assert_int_equal(json_array_size(list), 2);
 	json_array_foreach(list, i, e)
 	{
-		assert_false(json_is_true(json_object_get(e, "error_occurred")));
+		assert_false(
+		    json_is_true(json_object_get(e, "error_occurred")));
 		assert_string_equal(
 		    json_string_value(json_object_get(e, "run_type")),
 		    "iteration");
@@ -327,8 +327,8 @@ static void ci_one_entry_per_configuration(void **unused)
 	assert_non_null(strstr(json_string_value(json_object_get(e, "label")),
 			       "median of 3 repetitions"));
 	assert_non_null(strstr(
-	    json_string_value(json_object_get(
-		json_object_get(doc, "context"), "procthread_ci_errors")),
+	    json_string_value(json_object_get(json_object_get(doc, "context"),
+					      "procthread_ci_errors")),
 	    "a/process-pool/workers:2/manual_time: timed out"));
 	json_decref(doc);
 }

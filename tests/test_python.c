@@ -77,8 +77,8 @@ static void *claim_tasks(void *p)
 static int run_threads(const struct workload *w, void *st, uint64_t ntasks,
 		       uint64_t *results)
 {
-	struct run run = {.w = w, .st = st, .ntasks = ntasks,
-			  .results = results};
+	struct run run = {
+	    .w = w, .st = st, .ntasks = ntasks, .results = results};
 	pthread_t threads[RUNNERS];
 
 	for (unsigned t = 0; t < RUNNERS; t++)
@@ -366,8 +366,8 @@ static void test_survives_fork_and_threads(void **state)
 /* Threads that contend for the GIL wait; the total starts again at 0. */
 static void test_gil_wait_counted(void **state)
 {
-	const struct param_setting set[] = {{"work", "20000"},
-					    {"switch", "1ms"}, {NULL, NULL}};
+	const struct param_setting set[] = {
+	    {"work", "20000"}, {"switch", "1ms"}, {NULL, NULL}};
 	void *st = setup_or_fail(&wl_py_bytecode, set, 12);
 	uint64_t got[MAX_TASKS];
 

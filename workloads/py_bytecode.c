@@ -40,38 +40,36 @@
 #include "py_interp.h"
 #include "wl_kernels.h"
 
-#define FNV_OFFSET 0xcbf29ce484222325ULL
-#define FNV_PRIME  0x100000001b3ULL
+#define FNV_OFFSET   0xcbf29ce484222325ULL
+#define FNV_PRIME    0x100000001b3ULL
 #define RELEASE_SALT 0x2545f4914f6cdd1dULL
 
 /* The Python side. Changing it changes the work: bump the versions. */
-static const char py_source[] =
-    "M = (1 << 64) - 1\n"
-    "P = 0x100000001b3\n"
-    "def task(i, n):\n"
-    "    h = 0xcbf29ce484222325 ^ i\n"
-    "    for k in range(n):\n"
-    "        h = ((h ^ (i + k)) * P) & M\n"
-    "    return h\n";
+static const char py_source[] = "M = (1 << 64) - 1\n"
+				"P = 0x100000001b3\n"
+				"def task(i, n):\n"
+				"    h = 0xcbf29ce484222325 ^ i\n"
+				"    for k in range(n):\n"
+				"        h = ((h ^ (i + k)) * P) & M\n"
+				"    return h\n";
 
 enum { P_WORK, P_SWITCH, P_RELEASE };
 
 #define WORK_PARAM                                                             \
-	{.name = "work",                                                       \
-	 .help = "Python loop rounds per task (about 0.1 us each)",            \
-	 .unit = WL_UNIT_COUNT,                                                \
-	 .def = 10000,                                                         \
-	 .min = 1,                                                             \
-	 .max = 1e10,                                                          \
-	 .integer = true}
+	{                                                                      \
+		.name = "work",                                                \
+		.help = "Python loop rounds per task (about 0.1 us each)",     \
+		.unit = WL_UNIT_COUNT, .def = 10000, .min = 1, .max = 1e10,    \
+		.integer = true                                                \
+	}
 #define SWITCH_PARAM                                                           \
-	{.name = "switch",                                                     \
-	 .help = "sys.setswitchinterval: how long a thread may keep the GIL "  \
-		 "while another waits",                                        \
-	 .unit = WL_UNIT_SECONDS,                                              \
-	 .def = 0.005,                                                         \
-	 .min = 1e-6,                                                          \
-	 .max = 1}
+	{                                                                      \
+		.name = "switch",                                              \
+		.help = "sys.setswitchinterval: how long a thread may keep "   \
+			"the GIL "                                             \
+			"while another waits",                                 \
+		.unit = WL_UNIT_SECONDS, .def = 0.005, .min = 1e-6, .max = 1   \
+	}
 
 static const struct wl_param bytecode_params[] = {
     [P_WORK] = WORK_PARAM,
@@ -315,8 +313,8 @@ static uint64_t py_run(void *state, uint64_t index, unsigned worker)
 	if (value && st->release) {
 		args[0] = value;
 		args[1] = ns = PyFloat_FromDouble(st->release_ns);
-		value = ns ? PyObject_Vectorcall(st->release, args, 2, NULL)
-			   : NULL;
+		value =
+		    ns ? PyObject_Vectorcall(st->release, args, 2, NULL) : NULL;
 		Py_DECREF(args[0]);
 		Py_XDECREF(ns);
 	}

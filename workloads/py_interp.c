@@ -145,8 +145,7 @@ int wl_py_init(double switch_s, char *err, size_t errlen)
 	}
 	wl_py_enter();
 	sys = PyImport_ImportModule("sys");
-	rc = sys ? PyObject_CallMethod(sys, "setswitchinterval", "d",
-				       switch_s)
+	rc = sys ? PyObject_CallMethod(sys, "setswitchinterval", "d", switch_s)
 		 : NULL;
 	if (!rc) {
 		PyErr_Clear();

@@ -1,6 +1,7 @@
 /*
  * Private to workloads/: the embedded CPython interpreter's life cycle, for
- * the py-* workloads (py_bytecode.c). Built only with -Dpython (PT_HAVE_PYTHON).
+ * the py-* workloads (py_bytecode.c). Built only with -Dpython
+ * (PT_HAVE_PYTHON).
  *
  * One interpreter per process, made by the first wl_py_init() (in a
  * workload's setup, before any worker exists) and never finalised: CPython

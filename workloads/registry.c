@@ -12,12 +12,24 @@
 #include "wl_kernels.h"
 
 const struct workload *const wl_all[] = {
-    &wl_cpu_hash,      &wl_cpu_float,	 &wl_mem_stream,  &wl_io_sleep,
-    &wl_io_file,       &wl_fault,	 &wl_gil,	  &wl_lock_contention,
-    &wl_false_sharing, &wl_malloc_churn, &wl_cpu_skewed,  &wl_fork_footprint,
-    &wl_io_net,	       &wl_page_touch,	 &wl_ipc_payload,
+    &wl_cpu_hash,
+    &wl_cpu_float,
+    &wl_mem_stream,
+    &wl_io_sleep,
+    &wl_io_file,
+    &wl_fault,
+    &wl_gil,
+    &wl_lock_contention,
+    &wl_false_sharing,
+    &wl_malloc_churn,
+    &wl_cpu_skewed,
+    &wl_fork_footprint,
+    &wl_io_net,
+    &wl_page_touch,
+    &wl_ipc_payload,
 #ifdef PT_HAVE_PYTHON
-    &wl_py_bytecode,   &wl_py_release,
+    &wl_py_bytecode,
+    &wl_py_release,
 #endif
     NULL,
 };

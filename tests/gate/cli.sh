@@ -196,5 +196,95 @@ expect ab-benchmark-out 2 'set by bench ab' ab --baseline="$BIN" --benchmark_out
 expect ab-bad-bench-args 2 "^bench: ab: --workload: unknown name 'nonesuch'" ab --baseline="$BIN" --runs=1 --workload=nonesuch
 expect ab-help 0 'usage: bench ab' ab --help
 
+expect ab-threshold-bare 2 "^bench: compare: --threshold: invalid value '2'" \
+	ab --baseline="$BIN" --threshold=2 $TINY
+expect ab-bad-budget 2 '^bench: ab: --budget: invalid value' ab --baseline="$BIN" --budget=soon $TINY
+expect ab-bad-run-statistic 2 '^bench: ab: --run-statistic: invalid value' \
+	ab --baseline="$BIN" --run-statistic=mean $TINY
+FAKE="$F/../fake_bench.sh"
+
+# check NAME COMMAND...: one pass or one failure.
+check() {
+	name=$1
+	shift
+	if "$@"; then passed=$((passed + 1)); else
+		echo "FAIL: $name" >&2
+		failed=$((failed + 1))
+	fi
+}
+
+# What a run contributes: its median aggregate, or its best repetition.
+export FAKE_TIMES="3 1 2"
+expect ab-run-median 0 '' ab --baseline="$FAKE" --runs=2 --ab-dir=med $TINY
+check ab-run-median-value [ "$(jq '[.benchmarks[].real_time] | unique' -c med/base.json)" = "[2]" ]
+expect ab-run-min 0 '' ab --baseline="$FAKE" --runs=2 --run-statistic=min --ab-dir=min $TINY
+check ab-run-min-value [ "$(jq '[.benchmarks[].real_time] | unique' -c min/base.json)" = "[1]" ]
+unset FAKE_TIMES
+
+# A session starts from a clean directory: a previous session's files go,
+# files that are not a session's stay.
+mkdir -p clean/runs
+touch clean/runs/077-A.json clean/runs/077-B.log clean/compare.md clean/look.json clean/runs/keep.txt
+expect ab-clean 0 '' ab --baseline="$BIN" --runs=2 --threshold=50% --ab-dir=clean $TINY
+check ab-clean-stale [ ! -e clean/runs/077-A.json ] && [ ! -e clean/runs/077-B.log ] &&
+	[ ! -e clean/compare.md ] && [ ! -e clean/look.json ]
+check ab-clean-keeps [ -e clean/runs/keep.txt ] && [ -s clean/compare.txt ] &&
+	[ "$(ls clean/runs | grep -c '^00[1-4]-[AB]\.json$')" -eq 4 ]
+
+# Sequential: a certain regression is decided at the first planned look,
+# long before --runs; the alpha of each look is alpha / looks.
+export FAKE_TIME_US=0.001
+expect ab-sequential 1 'sequential: 12 pairs, alpha 0.000909091 per look \(0.01 over 11 planned looks\)' \
+	ab --baseline="$FAKE" --sequential --ab-dir=seq $TINY
+check ab-sequential-look [ "$(jq '.benchmarks[0].pairs' seq/look.json)" -eq 12 ]
+"$BENCH" ab --baseline="$FAKE" --runs=1000 --budget=1s --ab-dir=budget $TINY >budget.out 2>&1
+check ab-budget grep -Eq 'budget spent after [0-9]+ pairs' budget.out
+unset FAKE_TIME_US
+
+# Interrupted: the hanging run is stopped, the complete pairs are
+# compared and marked incomplete, exit 128 + signal; nothing is written
+# when no pair was complete.
+interrupt() { # SIGNAL BLOCK_AFTER DIR: runs ab, signals it once blocked
+	rm -f count count.blocked
+	FAKE_COUNT=$OUT/count FAKE_BLOCK_AFTER=$2 "$BENCH" ab --baseline="$FAKE" \
+		--runs=20 --threshold=50% --ab-dir="$3" $TINY >"$3.out" 2>"$3.err" &
+	pid=$!
+	i=0
+	while [ ! -e count.blocked ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
+	kill -"$1" $pid
+	wait $pid
+	echo $? >"$3.status"
+}
+interrupt INT 3 int
+check ab-sigint-status [ "$(cat int.status)" -eq 130 ]
+check ab-sigint-incomplete [ "$(jq -r .context.procthread_incomplete int/base.json)" = "bench ab interrupted by SIGINT after 3 pairs" ]
+check ab-sigint-pairs grep -Eq 'manual_time .* 3 pairs' int/compare.txt
+check ab-sigint-message grep -q 'interrupted by SIGINT after 3 pairs' int.err
+check ab-sigint-child-stopped sh -c '! kill -0 "$(cat count.blocked)" 2>/dev/null'
+interrupt TERM 5 term
+check ab-sigterm-status [ "$(cat term.status)" -eq 143 ]
+check ab-sigterm-pairs grep -Eq 'manual_time .* 5 pairs' term/compare.txt
+interrupt INT 0 none
+check ab-sigint-nothing [ "$(cat none.status)" -eq 130 ] && [ ! -e none/base.json ] &&
+	grep -q 'nothing compared' none.err
+
+# bench gate-power: the structure of the table, B renamed as A (one
+# comparison each, none missing), and the work change really made B
+# slower (cpu_time: the CPU of the serial run, unlike wall time little
+# moved by other load). Detection rates themselves are not asserted.
+expect gate-power 0 '100% +200 +1 +1 ' \
+	gate-power --sessions=1 --effects=0,100% --runs=4 --metric=cpu_time --power-dir=gp $TINY
+check gate-power-json [ "$(jq '[.effects[].comparisons] == [1, 1] and .effects[1].work == 200 and .effects[1].median_ratio > 1.3' gp/power.json)" = true ]
+check gate-power-md grep -q '^| 100% | 200 |' gp/power.md
+check gate-power-sessions [ -s gp/s001-e100/compare.json ] && [ ! -e gp/s001-e100/runs ]
+expect gate-power-no-work 2 'one workload with a `work` parameter' \
+	gate-power --sessions=1 --workload=io-sleep --executor=serial
+expect gate-power-bad-effects 2 '^bench: gate-power: --effects: invalid value' \
+	gate-power --effects=3 $TINY
+expect gate-power-bad-sessions 2 '^bench: gate-power: --sessions: invalid value' \
+	gate-power --sessions=0 $TINY
+expect gate-power-format 2 'set by gate-power' gate-power --format=md $TINY
+expect gate-power-help 0 'usage: bench gate-power' gate-power --help
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -20,10 +20,10 @@
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
-#include <stdbool.h>
 
 #include <cmocka.h>
 
@@ -322,7 +322,8 @@ static void test_fast_matches_brute_force(void **state)
 {
 	(void)state;
 	for (int round = 0; round < 400; round++) {
-		size_t m = 1 + (size_t)(round % 13), n = 1 + (size_t)(round / 13 % 11);
+		size_t m = 1 + (size_t)(round % 13),
+		       n = 1 + (size_t)(round / 13 % 11);
 		double x[16], y[16], xs[16], ys[16], all[16 * 16], est, lo, hi;
 		double u = 0;
 		struct gate_mwu t;
@@ -380,8 +381,8 @@ static void test_fast_walsh_matches_brute_force(void **state)
 			assert_true(gate_kth_walsh(ds, n, q) == w[q]);
 		assert_true(isnan(gate_kth_walsh(ds, n, k)));
 		assert_int_equal(gate_hl_paired(d, n, 0.05, &est, &lo, &hi), 0);
-		assert_near(est, k % 2 ? w[k / 2] : (w[k / 2 - 1] + w[k / 2]) / 2,
-			    0);
+		assert_near(
+		    est, k % 2 ? w[k / 2] : (w[k / 2 - 1] + w[k / 2]) / 2, 0);
 		assert_true(isinf(lo) || lo == w[0] ||
 			    bsearch(&lo, w, k, sizeof(*w), cmp_d));
 	}

@@ -148,8 +148,9 @@ r=$WORK/w1024.json
   --min-time=0.01 --out="$r" >/dev/null 2>&1
 check "1024 workers: exit 0" [ $? -eq 0 ]
 executors=$("$BENCH" --list | awk '/^Executors/ { on = 1; next }
-  on && /^  [a-z]/ { n++ } on && /unavailable:/ { n-- }
-  on && /^  python-/ { n-- } END { print n }')
+  on && /^  python-/ { py = 1; next }
+  on && /^  [a-z]/ { n++; py = 0 } on && /unavailable:/ && !py { n-- }
+  on && /^$/ { on = 0 } END { print n }')
 check "1024 workers: every executor measured" \
   jq -e --argjson n "$executors" '(.benchmarks | length) == $n and all(.benchmarks[]; .error_occurred != true and .iterations > 0)' "$r"
 check "no process left after 1024 workers" no_bench_processes

@@ -23,6 +23,8 @@ all_gone() {
   return 1
 }
 
+# Every workload this build lists (the py-* ones only with Python).
+nwl=$("$BENCH" --list | sed -n '/^Workloads/,/^[A-Z]/p' | grep -c '^  [a-z]')
 r=$WORK/all.json
 "$BENCH" --workload=all --executor=process-pool,process-per-task \
   --start=forkserver --workers=1,2 --tasks=6 --min-time=0.001 \
@@ -30,7 +32,7 @@ r=$WORK/all.json
   --param ipc-payload.size=4KiB --out="$r" >/dev/null 2>"$WORK/all.err"
 check "every workload, both executors: exit 1 (fault fails by design)" [ $? -eq 1 ]
 check "every workload: 4 entries each, named start:forkserver" \
-  jq -e '(.benchmarks | length) == 60 and
+  jq -e --argjson n "$nwl" '(.benchmarks | length) == 4 * $n and
          all(.benchmarks[]; .name | test("/start:forkserver/manual_time$"))' "$r"
 check "every workload but fault verified" \
   jq -e '[.benchmarks[] | select(.name | startswith("fault/") | not) |
@@ -48,7 +50,7 @@ r=$WORK/spawn.json
   --min-time=0.001 --param fork-footprint.rss=8MiB --param mem-stream.size=4KiB \
   --param ipc-payload.size=4KiB --out="$r" >/dev/null 2>&1
 check "every workload, pool by spawn: named start:spawn, start_method spawn" \
-  jq -e '(.benchmarks | length) == 30 and all(.benchmarks[];
+  jq -e --argjson n "$nwl" '(.benchmarks | length) == 2 * $n and all(.benchmarks[];
            (.name | test("/process-pool/.*/start:spawn/manual_time$")) and
            .start_method == "spawn")' "$r"
 check "every workload but fault verified, pool by spawn" \

@@ -14,7 +14,7 @@ args=(--workload=cpu-hash --executor=serial,thread-pool --workers=2 --tasks=20
 quoted=$(printf '%q ' "$BENCH" "${args[@]}")
 
 # script -q -c CMD LOG: CMD runs on a new pty; what it writes there is copied.
-script -qec "$quoted --out=$WORK/pty.json" /dev/null >"$WORK/pty.txt" </dev/null
+env -u CI script -qec "$quoted --out=$WORK/pty.json" /dev/null >"$WORK/pty.txt" </dev/null
 check "under a pty: exit 0" [ $? -eq 0 ]
 check "under a pty: [1/2] names the first configuration" \
   grep -qF '[1/2] cpu-hash/serial/workers:1/tasks:20/work:500' "$WORK/pty.txt"
@@ -29,7 +29,7 @@ check "under a pty: the line never leaves the terminal's row (no newline in it)"
   [ "$(grep -c '^\[[0-9]*/2\]' "$WORK/pty.txt")" -eq 0 ]
 check "the results file has no progress" [ "$(grep -c '\[1/2\]' "$WORK/pty.json")" -eq 0 ]
 
-"$BENCH" "${args[@]}" 2>"$WORK/pipe.err" | cat >"$WORK/pipe.out"
+env -u CI "$BENCH" "${args[@]}" 2>"$WORK/pipe.err" | cat >"$WORK/pipe.out"
 check "in a pipe: no progress on stderr" [ "$(grep -c '\[1/2\]' "$WORK/pipe.err")" -eq 0 ]
 check "in a pipe: no progress on stdout" [ "$(grep -c '\[1/2\]' "$WORK/pipe.out")" -eq 0 ]
 check "in a pipe: no escape sequences" [ "$(grep -c $'\e' "$WORK/pipe.err" "$WORK/pipe.out" | awk -F: '{s += $2} END {print s}')" -eq 0 ]

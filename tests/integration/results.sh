@@ -30,6 +30,8 @@ for n in cpu-hash/serial/workers:1/tasks:40/work:2000/manual_time \
   check "entry $n" grep -qx "$n" <<<"$names"
 done
 check "five entries" [ "$(jq '.benchmarks | length' "$a")" -eq 5 ]
+check "every entry has the quiet-machine verdict" \
+  jq -e 'all(.benchmarks[]; (.noisy == 0 or .noisy == 1) and (.noisy_reasons | type) == "string" and ((.noisy == 1) == (.noisy_reasons != "")) and has("noise_foreign_cpu") and has("noise_steal") and has("noise_load1") and has("noise_runnable") and has("noise_cv"))' "$a" >/dev/null
 check "serial runs once whatever --workers says" \
   [ "$(grep -c /serial/ <<<"$names")" -eq 1 ]
 
@@ -130,9 +132,11 @@ check "--pin is in the names of executors with workers, not serial's" \
   --out="$WORK/all.json" >/dev/null 2>&1
 check "all workloads x all executors: exit 0" [ $? -eq 0 ]
 # 12 workloads x (serial once + every other available executor at W=1,3).
+# (Python's reference pools run py-* workloads only: not counted.)
 executors=$("$BENCH" --list | awk '/^Executors/ { on = 1; next }
-  on && /^  [a-z]/ { n++ } on && /unavailable:/ { n-- }
-  on && /^  python-/ { n-- } END { print n }')
+  on && /^  python-/ { py = 1; next }
+  on && /^  [a-z]/ { n++; py = 0 } on && /unavailable:/ && !py { n-- }
+  on && /^$/ { on = 0 } END { print n }')
 entries=$((12 * (1 + 2 * (executors - 1))))
 check "all workloads x all executors: $entries entries, none failed" \
   jq -e --argjson n "$entries" '(.benchmarks | length) == $n and all(.benchmarks[]; .error_occurred != true)' "$WORK/all.json"
