@@ -22,6 +22,7 @@
  * clearing and verifying the result slots happen outside it.
  */
 #include "driver.h"
+#include "ex_mpi.h"
 #include "spawn_worker.h"
 
 #include <errno.h>
@@ -234,8 +235,7 @@ static void usage_add_foreign(struct usage *u, const struct ex_usage *f,
 	u->invol_ctxsw += f->invol_ctxsw;
 	u->minflt += f->minflt;
 	u->majflt += f->majflt;
-	gb_set_counter(st, "mem_peak_rss_bytes",
-		       peak + f->peak_rss_bytes,
+	gb_set_counter(st, "mem_peak_rss_bytes", peak + f->peak_rss_bytes,
 		       GB_COUNTER_DEFAULT);
 }
 
@@ -276,10 +276,10 @@ static void reset_peak_rss(void)
 
 /*
  * Memory of the executor as it stands: this process plus every live child
- * it created (the pool's workers), summed; returns the peak. Peak RSS (VmHWM) counts shared
- * pages once per process, as the kernel's RSS does; PSS divides each shared
- * page among the processes that map it, so it sums to what the executor
- * really occupies. Read from /proc, outside the timed region.
+ * it created (the pool's workers), summed; returns the peak. Peak RSS (VmHWM)
+ * counts shared pages once per process, as the kernel's RSS does; PSS divides
+ * each shared page among the processes that map it, so it sums to what the
+ * executor really occupies. Read from /proc, outside the timed region.
  */
 static double report_memory(gb_state *st)
 {
@@ -793,6 +793,7 @@ int pt_run_config(const struct pt_config *c, const struct pt_child_io *io)
 	gb_bench_use_manual_time(b);
 	gb_bench_unit(b, GB_US);
 	ran = gb_run(&ro);
+	ex_mpi_finalize();
 
 	if (x.trace && io->trace_fd >= 0)
 		pt_probe_write_part(io->trace_fd, x.trace, x.trace_len);

@@ -39,6 +39,13 @@ struct ex_mpi_tasks {
 int ex_mpi_worker_main(int argc, char **argv, const struct ex_mpi_tasks *tasks);
 
 /*
+ * The end of a process that ran mpi executors (bench's configuration
+ * child, after its last stop()): finalizes the MPI singleton, so that
+ * Open MPI's orted leaves at once. Nothing when MPI was never initialized.
+ */
+void ex_mpi_finalize(void);
+
+/*
  * First thing in main(), before any thread exists: whether this program
  * was started by a user's mpiexec (Open MPI's OMPI_COMM_WORLD_* variables).
  * Then rank 0 forgets that job (its configuration children start their own

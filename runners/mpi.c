@@ -49,6 +49,8 @@
 
 #ifdef PT_HAVE_MPI
 
+#include <dirent.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <mpi.h>
@@ -103,8 +105,8 @@ struct mpi_ex {
 	unsigned hosts;
 	bool connected;	  /* the ranks are ours to stop collectively */
 	bool have_window; /* win exists */
-	bool locked;	/* the window's lock_all is held */
-	bool broken;	/* a rank died: no collective call any more */
+	bool locked;	  /* the window's lock_all is held */
+	bool broken;	  /* a rank died: no collective call any more */
 };
 
 /* The wait policy's spin-then-sleep state for one wait. */
@@ -200,10 +202,14 @@ static int mpi_wait_request(MPI_Request *req, enum ex_wait policy,
 	}
 }
 
+/* A rank died in this process's life: MPI_Finalize could wait for it. */
+static bool mpi_rank_lost;
+
 /* "rank 2 (pid 4242) died": the job's error when a rank's pidfd fired. */
 static void mpi_rank_died(struct mpi_ex *ex, int index, const char *when)
 {
 	ex->broken = true;
+	mpi_rank_lost = true;
 	snprintf(ex->base.error, sizeof(ex->base.error),
 		 "mpi: rank %d (pid %d) died %s (killed or crashed; Open MPI "
 		 "4.1 cannot replace a rank)",
@@ -230,6 +236,30 @@ static void mpi_prepare_environment(void)
 	setenv("OMPI_MCA_btl", "self,vader,tcp", 0);
 }
 
+/*
+ * Every descriptor this process has is closed on exec before MPI_Init:
+ * the singleton forks Open MPI's orted, which would otherwise inherit
+ * them (bench's result pipe among them) and hold them open after this
+ * process has exited, until orted notices and leaves, seconds later.
+ */
+static void mpi_close_on_exec(void)
+{
+	DIR *d;
+	struct dirent *e;
+
+	if (syscall(SYS_close_range, 3u, ~0u, 4u /* CLOEXEC */) == 0)
+		return;
+	d = opendir("/proc/self/fd");
+	while (d && (e = readdir(d))) {
+		int fd = atoi(e->d_name);
+
+		if (fd > 2 && fd != dirfd(d))
+			fcntl(fd, F_SETFD, fcntl(fd, F_GETFD) | FD_CLOEXEC);
+	}
+	if (d)
+		closedir(d);
+}
+
 static int mpi_init_once(char *err, size_t errlen)
 {
 	int initialized = 0, provided, rc;
@@ -238,6 +268,7 @@ static int mpi_init_once(char *err, size_t errlen)
 	if (initialized)
 		return 0;
 	mpi_prepare_environment();
+	mpi_close_on_exec();
 	rc = MPI_Init_thread(NULL, NULL, MPI_THREAD_FUNNELED, &provided);
 	if (rc != MPI_SUCCESS) {
 		snprintf(err, errlen, "mpi: MPI_Init_thread failed (%d)", rc);
@@ -256,9 +287,8 @@ static void mpi_reap_ranks(struct mpi_ex *ex, int timeout_ms)
 	for (unsigned r = 0; ex->pidfds && r < ex->ranks; r++) {
 		struct pollfd pfd = {.fd = ex->pidfds[r], .events = POLLIN};
 		uint64_t now = pt_now_ns();
-		int left = now < deadline
-			       ? (int)((deadline - now) / 1000000u) + 1
-			       : 0;
+		int left =
+		    now < deadline ? (int)((deadline - now) / 1000000u) + 1 : 0;
 
 		if (pfd.fd < 0)
 			continue;
@@ -497,8 +527,7 @@ static int mpi_start_common(const struct ex_config *config, unsigned threads,
 	int ret;
 
 	*out = NULL;
-	if (config->workers == 0 || threads == 0 ||
-	    config->workers % threads) {
+	if (config->workers == 0 || threads == 0 || config->workers % threads) {
 		snprintf(err, errlen, "%s: needs R x T workers", ops->name);
 		return -EINVAL;
 	}
@@ -567,8 +596,8 @@ static int mpi_start_common(const struct ex_config *config, unsigned threads,
 		snprintf(err, errlen, "mpi: the claim counter's window failed");
 		ret = -EIO;
 	}
-	if (ret == 0 && MPI_Win_lock_all(MPI_MODE_NOCHECK, ex->win) ==
-			    MPI_SUCCESS)
+	if (ret == 0 &&
+	    MPI_Win_lock_all(MPI_MODE_NOCHECK, ex->win) == MPI_SUCCESS)
 		ex->locked = true;
 	if (ret) {
 		/* The ranks wait for the stop header (a failed setup too). */
@@ -640,8 +669,8 @@ static int mpi_map(struct executor *base, const struct ex_job *job)
 			 "mpi: a rank died earlier: the executor is broken");
 		return -ECHILD;
 	}
-	if (job->ntasks > (base->config.max_tasks ? base->config.max_tasks
-						  : 1)) {
+	if (job->ntasks >
+	    (base->config.max_tasks ? base->config.max_tasks : 1)) {
 		snprintf(base->error, sizeof(base->error),
 			 "mpi: a job of %" PRIu64 " tasks exceeds max_tasks",
 			 job->ntasks);
@@ -1033,8 +1062,7 @@ int ex_mpi_worker_main(int argc, char **argv, const struct ex_mpi_tasks *tasks)
 	char err[256];
 	int provided, size, dead, status = 1, pidfd, shared = 0;
 
-	if (mpi_parse_worker(argc, argv, &r, &pin, &parent, err,
-			     sizeof(err))) {
+	if (mpi_parse_worker(argc, argv, &r, &pin, &parent, err, sizeof(err))) {
 		fprintf(stderr, "bench: mpi worker: %s\n", err);
 		return 2;
 	}
@@ -1071,12 +1099,11 @@ int ex_mpi_worker_main(int argc, char **argv, const struct ex_mpi_tasks *tasks)
 	MPI_Gather(&hello, sizeof(hello), MPI_BYTE, NULL, 0, MPI_BYTE, 0,
 		   r.world);
 	MPI_Bcast(&shared, 1, MPI_INT, 0, r.world);
-	if ((shared ? MPI_Win_allocate_shared(0, sizeof(uint64_t),
-					      MPI_INFO_NULL, r.world, &window,
-					      &r.win)
-		    : MPI_Win_allocate(0, sizeof(uint64_t), MPI_INFO_NULL,
-				       r.world, &window, &r.win)) !=
-	    MPI_SUCCESS)
+	if ((shared
+		 ? MPI_Win_allocate_shared(0, sizeof(uint64_t), MPI_INFO_NULL,
+					   r.world, &window, &r.win)
+		 : MPI_Win_allocate(0, sizeof(uint64_t), MPI_INFO_NULL, r.world,
+				    &window, &r.win)) != MPI_SUCCESS)
 		goto out;
 	MPI_Win_lock_all(MPI_MODE_NOCHECK, r.win);
 	for (;;) {
@@ -1093,8 +1120,8 @@ int ex_mpi_worker_main(int argc, char **argv, const struct ex_mpi_tasks *tasks)
 			goto out; /* the coordinator sees a rank gone */
 	}
 	mpi_usage(usage);
-	MPI_Igather(usage, U_WORDS, MPI_DOUBLE, NULL, 0, MPI_DOUBLE, 0,
-		    r.world, &req);
+	MPI_Igather(usage, U_WORDS, MPI_DOUBLE, NULL, 0, MPI_DOUBLE, 0, r.world,
+		    &req);
 	if (mpi_wait_request(&req, r.wait, NULL, 0, &dead, err, sizeof(err)))
 		goto out;
 	MPI_Win_unlock_all(r.win);
@@ -1115,9 +1142,20 @@ out:
 	return status;
 }
 
-#define MPI_START	 mpi_start
-#define MPI_MAP		 mpi_map
-#define MPI_STOP	 mpi_stop
+void ex_mpi_finalize(void)
+{
+	int initialized = 0, finalized = 0;
+
+	MPI_Initialized(&initialized);
+	MPI_Finalized(&finalized);
+	/* After a lost rank orted tears the job down itself. */
+	if (initialized && !finalized && !mpi_rank_lost)
+		MPI_Finalize();
+}
+
+#define MPI_START	mpi_start
+#define MPI_MAP		mpi_map
+#define MPI_STOP	mpi_stop
 #define MPI_UNAVAILABLE NULL
 
 #else /* !PT_HAVE_MPI */
@@ -1144,6 +1182,10 @@ static void mpi_unavailable_stop(struct executor *base)
 	free(base);
 }
 
+void ex_mpi_finalize(void)
+{
+}
+
 int ex_mpi_worker_main(int argc, char **argv, const struct ex_mpi_tasks *tasks)
 {
 	(void)argc;
@@ -1153,9 +1195,9 @@ int ex_mpi_worker_main(int argc, char **argv, const struct ex_mpi_tasks *tasks)
 	return 2;
 }
 
-#define MPI_START	 mpi_unavailable_start
-#define MPI_MAP		 mpi_unavailable_map
-#define MPI_STOP	 mpi_unavailable_stop
+#define MPI_START	mpi_unavailable_start
+#define MPI_MAP		mpi_unavailable_map
+#define MPI_STOP	mpi_unavailable_stop
 #define MPI_UNAVAILABLE "built without MPI"
 
 #endif /* PT_HAVE_MPI */
