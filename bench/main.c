@@ -16,9 +16,9 @@
 #include "ci.h"
 #include "claims.h"
 #include "cli.h"
-#include "ex_mpi.h"
 #include "complete.h"
 #include "console.h"
+#include "ex_mpi.h"
 #include "gate.h"
 #include "gbw.h"
 #include "info.h"
@@ -100,6 +100,10 @@ static void print_list(void)
 		printf("  %-24s %s\n", name, e->summary);
 		if (e->unavailable)
 			printf("  %-24s unavailable: %s\n", "", e->unavailable);
+		else if (e->named_only)
+			printf("  %-24s only when named: --executor=all leaves "
+			       "it out\n",
+			       "");
 	}
 	printf("\nSchedules (--schedule): static, dynamic, guided. "
 	       "Wait policies (--wait): adaptive, spin, block.\n");

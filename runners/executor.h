@@ -220,7 +220,10 @@ struct executor_ops {
 	/* NULL, or the prefix of the only workloads it runs (a reference
 	 * executor: "all" leaves it out, the plan refuses other workloads) */
 	const char *workload_prefix;
-	bool times_tasks;    /* fills job->times when given (runs_spec) */
+	bool times_tasks; /* fills job->times when given (runs_spec) */
+	/* Runs only when named: "all" (and the default) leaves it out (mpi:
+	 * each configuration starts Open MPI, about a second). */
+	bool named_only;
 
 	/* Returns 0 and *out, or a negative errno code (then *out is NULL). */
 	int (*start)(const struct ex_config *config, struct executor **out,

@@ -13,7 +13,7 @@
  * do per task, and then serves any number of jobs, as a pool's worker does.
  *
  * A job: the coordinator resets the claim counter, which lives in an MPI
- * window on rank 0, and broadcasts the job's header (MPI_Ibcast). Ranks
+ * window on rank 0, and sends the job's header to every rank. Ranks
  * claim tasks as the pools do: static needs no counter; dynamic takes chunk
  * tasks (chunk x T for a hybrid rank) per MPI_Fetch_and_op; guided takes
  * max(chunk, remaining / R) per MPI_Compare_and_swap (mpi_claim.h). A rank
@@ -64,7 +64,7 @@
 #include <unistd.h>
 
 enum { CMD_JOB = 1, CMD_STOP = 2 };
-enum { TAG_RESULTS = 17 };
+enum { TAG_RESULTS = 17, TAG_HEADER = 18 };
 
 /* Words of the job header: command, generation, ntasks, times wanted. */
 #define HEADER_WORDS 4
@@ -101,7 +101,8 @@ struct mpi_ex {
 	uint64_t generation;
 	uint64_t *scratch; /* one result message */
 	size_t scratch_words;
-	uint64_t *seen; /* per task: generation it arrived in */
+	uint64_t *seen;	       /* per task: generation it arrived in */
+	MPI_Request *requests; /* one per rank */
 	unsigned hosts;
 	bool connected;	  /* the ranks are ours to stop collectively */
 	bool have_window; /* win exists */
@@ -176,17 +177,18 @@ check:
 	}
 }
 
-/* Waits for req under the policy; -ECHILD with *dead if a rank died. */
-static int mpi_wait_request(MPI_Request *req, enum ex_wait policy,
-			    const int *fds, unsigned n, int *dead, char *err,
-			    size_t errlen)
+/* Waits for nreq requests under the policy; -ECHILD with *dead if a rank
+ * died. */
+static int mpi_wait_requests(MPI_Request *req, int nreq, enum ex_wait policy,
+			     const int *fds, unsigned n, int *dead, char *err,
+			     size_t errlen)
 {
 	struct mpi_spin spin = {.policy = policy};
 	int flag = 0, rc;
 
 	*dead = -1;
 	for (;;) {
-		rc = MPI_Test(req, &flag, MPI_STATUS_IGNORE);
+		rc = MPI_Testall(nreq, req, &flag, MPI_STATUSES_IGNORE);
 		if (rc != MPI_SUCCESS) {
 			char why[MPI_MAX_ERROR_STRING];
 
@@ -200,6 +202,38 @@ static int mpi_wait_request(MPI_Request *req, enum ex_wait policy,
 		if (*dead >= 0)
 			return -ECHILD;
 	}
+}
+
+static int mpi_wait_request(MPI_Request *req, enum ex_wait policy,
+			    const int *fds, unsigned n, int *dead, char *err,
+			    size_t errlen)
+{
+	return mpi_wait_requests(req, 1, policy, fds, n, dead, err, errlen);
+}
+
+/*
+ * The job header to every rank, one message each rather than a broadcast:
+ * a broadcast's tree would make a rank that is still running tasks (and
+ * so not in MPI) hold back the ranks below it.
+ */
+static int mpi_post_header(struct mpi_ex *ex, uint64_t *header, char *err,
+			   size_t errlen, int *dead)
+{
+	MPI_Request *req = ex->requests;
+
+	for (unsigned r = 0; r < ex->ranks; r++)
+		if (MPI_Isend(header, HEADER_WORDS, MPI_UINT64_T, (int)r + 1,
+			      TAG_HEADER, ex->world, &req[r]) != MPI_SUCCESS) {
+			snprintf(err, errlen,
+				 "mpi: sending the job to rank %u "
+				 "failed",
+				 r + 1);
+			for (unsigned k = 0; k < r; k++)
+				MPI_Request_free(&req[k]);
+			return -EIO;
+		}
+	return mpi_wait_requests(req, (int)ex->ranks, ex->base.config.wait,
+				 ex->pidfds, ex->ranks, dead, err, errlen);
 }
 
 /* A rank died in this process's life: MPI_Finalize could wait for it. */
@@ -309,6 +343,7 @@ static void mpi_destroy(struct mpi_ex *ex)
 	free(ex->pids);
 	free(ex->scratch);
 	free(ex->seen);
+	free(ex->requests);
 	free(ex);
 }
 
@@ -324,11 +359,7 @@ static void mpi_disconnect(struct mpi_ex *ex)
 	if (!ex->connected || ex->broken)
 		return;
 	all = calloc((size_t)(ex->ranks + 1) * U_WORDS, sizeof(*all));
-	if (MPI_Ibcast(header, HEADER_WORDS, MPI_UINT64_T, 0, ex->world,
-		       &req) != MPI_SUCCESS ||
-	    mpi_wait_request(&req, ex->base.config.wait, ex->pidfds, ex->ranks,
-			     &dead, err, sizeof(err)) ||
-	    !all ||
+	if (mpi_post_header(ex, header, err, sizeof(err), &dead) || !all ||
 	    MPI_Igather(mine, U_WORDS, MPI_DOUBLE, all, U_WORDS, MPI_DOUBLE, 0,
 			ex->world, &req) != MPI_SUCCESS ||
 	    mpi_wait_request(&req, ex->base.config.wait, ex->pidfds, ex->ranks,
@@ -425,6 +456,20 @@ static int mpi_spawn(struct mpi_ex *ex, char *err, size_t errlen)
 		return -EIO;
 	}
 	exe[len] = '\0';
+	/*
+	 * This program replaced on disk while it runs (a rebuild): its name
+	 * is "PATH (deleted)", which orted cannot start, and Open MPI 4.1's
+	 * spawn then never returns. The /proc link still reaches the file
+	 * on this host.
+	 */
+	if (len > 10 && !strcmp(exe + len - 10, " (deleted)"))
+		snprintf(exe, sizeof(exe), "/proc/%d/exe", (int)getpid());
+	if (access(exe, X_OK)) {
+		free(codes);
+		snprintf(err, errlen, "mpi: cannot execute %.200s: %s", exe,
+			 strerror(errno));
+		return -EIO;
+	}
 	mpi_worker_argv(&ex->base.config, ex->threads, texts, argv);
 	rc = MPI_Comm_spawn(exe, argv, (int)ex->ranks, MPI_INFO_NULL, 0,
 			    MPI_COMM_SELF, &ex->inter, codes);
@@ -571,7 +616,9 @@ static int mpi_start_common(const struct ex_config *config, unsigned threads,
 	ex->pidfds = malloc(ex->ranks * sizeof(*ex->pidfds));
 	ex->scratch = malloc(ex->scratch_words * sizeof(*ex->scratch));
 	ex->seen = calloc(slots, sizeof(*ex->seen));
-	if (!ex->pids || !ex->pidfds || !ex->scratch || !ex->seen) {
+	ex->requests = calloc(ex->ranks, sizeof(*ex->requests));
+	if (!ex->pids || !ex->pidfds || !ex->scratch || !ex->seen ||
+	    !ex->requests) {
 		free(ex->pids);
 		free(ex->pidfds);
 		ex->pids = NULL;
@@ -661,7 +708,6 @@ static int mpi_map(struct executor *base, const struct ex_job *job)
 	struct mpi_spin spin = {.policy = base->config.wait};
 	bool times = job->times != NULL;
 	unsigned received = 0;
-	MPI_Request req;
 	int dead = -1, rc;
 
 	if (ex->broken) {
@@ -684,11 +730,8 @@ static int mpi_map(struct executor *base, const struct ex_job *job)
 	header[1] = ex->generation;
 	header[2] = job->ntasks;
 	header[3] = times;
-	rc = MPI_Ibcast(header, HEADER_WORDS, MPI_UINT64_T, 0, ex->world, &req);
-	if (rc == MPI_SUCCESS)
-		rc = mpi_wait_request(&req, base->config.wait, ex->pidfds,
-				      ex->ranks, &dead, base->error,
-				      sizeof(base->error));
+	rc = mpi_post_header(ex, header, base->error, sizeof(base->error),
+			     &dead);
 	while (rc == 0 && received < ex->ranks) {
 		MPI_Status status;
 		int flag = 0, count = 0;
@@ -1107,8 +1150,8 @@ int ex_mpi_worker_main(int argc, char **argv, const struct ex_mpi_tasks *tasks)
 		goto out;
 	MPI_Win_lock_all(MPI_MODE_NOCHECK, r.win);
 	for (;;) {
-		if (MPI_Ibcast(header, HEADER_WORDS, MPI_UINT64_T, 0, r.world,
-			       &req) != MPI_SUCCESS ||
+		if (MPI_Irecv(header, HEADER_WORDS, MPI_UINT64_T, 0, TAG_HEADER,
+			      r.world, &req) != MPI_SUCCESS ||
 		    mpi_wait_request(&req, r.wait, NULL, 0, &dead, err,
 				     sizeof(err)))
 			goto out;
@@ -1244,6 +1287,7 @@ const struct executor_ops ex_mpi = {
     .processes = true,
     .runs_spec = true,
     .times_tasks = true,
+    .named_only = true,
     .start = MPI_START,
     .map = MPI_MAP,
     .stop = MPI_STOP,
