@@ -16,6 +16,7 @@
 #define PT_REP_INTERNAL_H
 
 #include <jansson.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -133,6 +134,25 @@ const struct rep_counter *rep_point_counter(const struct rep_point *point,
 					    const char *name);
 bool rep_counter_is_known(const char *name);
 
+/* Where one job of a configuration goes, in microseconds, start to stop:
+ * medians over the repetitions of create_s, of the instrumented job's
+ * per-worker means dispatch_s, compute_s, idle_s and return_s (see
+ * docs/profiling.md), and of stop_s. gil_wait is gil_wait_s / workers (the
+ * per-worker mean GIL wait of a timed job), taken out of compute, so the
+ * parts still add up; NAN where not measured. total is the sum of the
+ * parts. */
+struct rep_breakdown {
+	double create, dispatch, compute, gil_wait, idle, ret, stop, total;
+};
+#define REP_BREAKDOWN_PARTS 7
+/* Part i (0..6: create, dispatch, compute, gil_wait, idle, return, stop) of
+ * b, and its name. */
+double rep_breakdown_part(const struct rep_breakdown *b, int i);
+extern const char *const rep_breakdown_names[REP_BREAKDOWN_PARTS];
+/* Fills b; false if p has no instrumented job's phase counters. */
+bool rep_point_breakdown(const struct rep_point *p, struct rep_breakdown *b);
+bool rep_group_has_breakdown(const struct rep_group *g);
+
 /* Comparison of a later file against the first. */
 struct rep_ratio {
 	const struct rep_point *base, *other;
@@ -169,6 +189,8 @@ extern const char *const rep_plot_kinds[];
 /* Shared helpers. */
 char *rep_strdup(const char *s);
 char *rep_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+char *rep_vprintf(const char *fmt, va_list ap)
+    __attribute__((format(printf, 1, 0)));
 double rep_time_us(double value, const char *unit);
 
 #endif

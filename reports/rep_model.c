@@ -55,13 +55,19 @@ char *rep_strdup(const char *s)
 	return strdup(s ? s : "");
 }
 
+char *rep_vprintf(const char *fmt, va_list ap)
+{
+	char *s = NULL;
+	if (vasprintf(&s, fmt, ap) < 0)
+		s = NULL;
+	return s;
+}
+
 char *rep_printf(const char *fmt, ...)
 {
 	va_list ap;
-	char *s = NULL;
 	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) < 0)
-		s = NULL;
+	char *s = rep_vprintf(fmt, ap);
 	va_end(ap);
 	return s;
 }
@@ -680,4 +686,61 @@ void rep_file_free(struct rep_file *file)
 	json_decref(file->context);
 	json_decref(file->claims);
 	memset(file, 0, sizeof(*file));
+}
+
+const char *const rep_breakdown_names[REP_BREAKDOWN_PARTS] = {
+    "create", "dispatch", "compute", "gil wait", "idle", "return", "stop"};
+
+double rep_breakdown_part(const struct rep_breakdown *b, int i)
+{
+	const double parts[REP_BREAKDOWN_PARTS] = {
+	    b->create, b->dispatch, b->compute, b->gil_wait,
+	    b->idle,   b->ret,	    b->stop};
+	return i >= 0 && i < REP_BREAKDOWN_PARTS ? parts[i] : NAN;
+}
+
+/* Median of a counter in microseconds, or fallback when absent. */
+static double rep_counter_us(const struct rep_point *p, const char *name,
+			     double fallback)
+{
+	const struct rep_counter *c = rep_point_counter(p, name);
+	return c && isfinite(c->median) ? c->median * 1e6 : fallback;
+}
+
+bool rep_point_breakdown(const struct rep_point *p, struct rep_breakdown *b)
+{
+	*b = (struct rep_breakdown){.gil_wait = NAN};
+	if (!p->ntimes || p->error || !rep_point_counter(p, "probe_wall_s"))
+		return false;
+	b->dispatch = rep_counter_us(p, "dispatch_s", NAN);
+	b->compute = rep_counter_us(p, "compute_s", NAN);
+	b->idle = rep_counter_us(p, "idle_s", NAN);
+	b->ret = rep_counter_us(p, "return_s", NAN);
+	if (!isfinite(b->dispatch) || !isfinite(b->compute) ||
+	    !isfinite(b->idle) || !isfinite(b->ret))
+		return false;
+	b->create = rep_counter_us(p, "create_s", 0);
+	b->stop = rep_counter_us(p, "stop_s", 0);
+	double gil = rep_counter_us(p, "gil_wait_s", NAN);
+	if (isfinite(gil)) {
+		gil /= p->workers ? p->workers : 1;
+		b->gil_wait =
+		    gil < b->compute ? (gil > 0 ? gil : 0) : b->compute;
+		b->compute -= b->gil_wait;
+	}
+	b->total = 0;
+	for (int i = 0; i < REP_BREAKDOWN_PARTS; i++)
+		if (isfinite(rep_breakdown_part(b, i)))
+			b->total += rep_breakdown_part(b, i);
+	return true;
+}
+
+bool rep_group_has_breakdown(const struct rep_group *g)
+{
+	struct rep_breakdown b;
+	for (size_t i = 0; i < g->nseries; i++)
+		for (size_t k = 0; k < g->series[i].npoints; k++)
+			if (rep_point_breakdown(g->series[i].points[k], &b))
+				return true;
+	return false;
 }

@@ -28,9 +28,9 @@
 
 const char *rep_template(const char *name);
 
-const char *const rep_plot_kinds[] = {"speedup",  "efficiency", "walltime",
-				      "overhead", "creation",	"usl",
-				      "memory",	  NULL};
+const char *const rep_plot_kinds[] = {"speedup",   "efficiency", "walltime",
+				      "breakdown", "overhead",	 "creation",
+				      "usl",	   "memory",	 NULL};
 
 int rep_find_gnuplot(char *path, size_t size)
 {
@@ -192,6 +192,17 @@ static bool rep_has_creation(const struct rep_group *g)
 	return false;
 }
 
+static int rep_group_has_gil(const struct rep_group *g)
+{
+	struct rep_breakdown b;
+	for (size_t i = 0; i < g->nseries; i++)
+		for (size_t k = 0; k < g->series[i].npoints; k++)
+			if (rep_point_breakdown(g->series[i].points[k], &b) &&
+			    isfinite(b.gil_wait))
+				return 1;
+	return 0;
+}
+
 static int rep_plot_group(struct rep_report *report, const char *gnuplot,
 			  const struct rep_file *file,
 			  const struct rep_group *g)
@@ -223,13 +234,15 @@ static int rep_plot_group(struct rep_report *report, const char *gnuplot,
 		 "datafile = '../data/%s.csv'\nfitfile = '../data/%s-fit.csv'\n"
 		 "title = '%s'\nseries = '%s'\nseries_ns = '%s'\nncpus = %u\n"
 		 "maxw = %u\nwidth = 800\nheight = 500\nmemcol = %d\n"
-		 "memname = '%s'\nmaxcap = %.6g\nlcoff = %d\n",
+		 "memname = '%s'\nmaxcap = %.6g\nlcoff = %d\n"
+		 "bdfile = '../data/%s-breakdown.csv'\nhasgil = %d\n",
 		 g->slug, g->slug, rep_gp_quote(qkey, sizeof(qkey), g->key),
 		 rep_gp_quote(qseries, sizeof(qseries), series),
 		 rep_gp_quote(qseries_ns, sizeof(qseries_ns), series_ns),
 		 file->online_cpus ? file->online_cpus : 1, g->max_workers,
 		 memcol, memcol ? file->counter_names[memcol - 20] : "", maxcap,
-		 g->nseries && !strcmp(g->series[0].name, "serial"));
+		 g->nseries && !strcmp(g->series[0].name, "serial"), g->slug,
+		 rep_group_has_gil(g));
 	for (size_t k = 0; rep_plot_kinds[k]; k++) {
 		const char *kind = rep_plot_kinds[k];
 		bool needs_speedup = !strcmp(kind, "speedup") ||
@@ -238,7 +251,8 @@ static int rep_plot_group(struct rep_report *report, const char *gnuplot,
 		if ((needs_speedup && !any_speedup) ||
 		    (!strcmp(kind, "usl") && !any_fit) ||
 		    (!strcmp(kind, "memory") && !memcol) ||
-		    (!strcmp(kind, "creation") && !rep_has_creation(g)))
+		    (!strcmp(kind, "creation") && !rep_has_creation(g)) ||
+		    (!strcmp(kind, "breakdown") && !rep_group_has_breakdown(g)))
 			continue;
 		snprintf(base, sizeof(base), "%s-%s", g->slug, kind);
 		rep_plot(report, gnuplot, base, kind, vars);

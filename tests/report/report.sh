@@ -132,6 +132,32 @@ fi
 check "USL not fitted with two worker counts above 1, and says why" \
   grep -q 'USL not fitted: needs 3 worker counts above 1, has 2' r8/report.md
 
+# --- the breakdown plot and the answer paragraph --------------------------------
+"$BENCH" report "$FIX/breakdown.json" -o r11 >/dev/null 2>err.txt
+check "breakdown file exits 0" [ $? -eq 0 ]
+b=f1-cpu-hash_tasks-200
+check "breakdown CSV" [ -s "r11/data/$b-breakdown.csv" ]
+check "breakdown CSV: one row per configuration" [ "$(wc -l <"r11/data/$b-breakdown.csv")" -eq 8 ]
+# medians of the phase counters (tests/report/expected.py), microseconds
+check "breakdown CSV values" grep -q '^thread-pool W=2,thread-pool,2,3584.733,114.32,6489.597,,121.883,3044.922,45.174,13400.629$' "r11/data/$b-breakdown.csv"
+check "breakdown CSV: the parts add up to the total" awk -F, 'NR > 1 { s = 0; for (i = 4; i <= 10; i++) s += $i; if (s - $11 > 1e-3 || $11 - s > 1e-3) bad = 1 } END { exit bad }' "r11/data/$b-breakdown.csv"
+check "no breakdown without phase counters" [ ! -e r1/data/f1-cpu-hash_tasks-100-breakdown.csv ]
+if [ $have_gnuplot = 1 ]; then
+  check "breakdown plot svg" [ -s "r11/plots/$b-breakdown.svg" ]
+  check "breakdown plot png" [ -s "r11/plots/$b-breakdown.png" ]
+  check "breakdown plot in markdown" grep -q "](plots/$b-breakdown.png)" r11/report.md
+  check "breakdown plot names its parts" bash -c "grep -q '>dispatch<' r11/plots/$b-breakdown.svg && grep -q '>compute<' r11/plots/$b-breakdown.svg && ! grep -q '>gil wait<' r11/plots/$b-breakdown.svg"
+  jq '.benchmarks |= map(if .run_type == "iteration" then .gil_wait_s = (.compute_s * .threads / 2) else . end)' "$FIX/breakdown.json" >gil.json
+  "$BENCH" report gil.json -o r12 >/dev/null 2>&1
+  check "gil wait drawn where measured" grep -q '>gil wait<' "r12/plots/$b-breakdown.svg"
+fi
+# The answer, first in both documents, with numbers of this input: process-pool
+# at W=1 is the fastest median (8.48 ms), 1.17x serial; thread-pool at W=2 next.
+check "answer paragraph in markdown, before the summary" bash -c "grep -n -m1 '^\*\*Answer.\*\* cpu-hash/tasks:200: fastest is process-pool at W=1, 8.48 ms a job, 1.17x serial' r11/report.md | cut -d: -f1 | { read -r a; s=\$(grep -n -m1 '^## Summary' r11/report.md | cut -d: -f1); [ \"\$a\" -lt \"\$s\" ]; }"
+check "answer names the runner-up and why" grep -q 'Next: thread-pool at W=2, 1.23x slower (10.4 ms): its create takes 3.58 ms' r11/report.md
+check "answer paragraph in html" grep -q '<p class="answer" id="answer"><strong>Answer.</strong> cpu-hash/tasks:200: fastest is process-pool' r11/index.html
+check "answer without a serial baseline says so" grep -q '^\*\*Answer.\*\* .*speedup n/a (no serial baseline)' r4/report.md
+
 # --- mixed machines ---------------------------------------------------------------
 jq '.context.host_name = "other" | .context.online_cpus = "8"' "$FIX/cpu-hash-b.json" >other.json
 "$BENCH" report "$FIX/cpu-hash.json" other.json -o r6 >/dev/null 2>err.txt
