@@ -23,6 +23,9 @@
 #include <stdio.h>
 
 #define REP_REASON_MAX 512
+/* Groups that get plots unless --plot-groups says otherwise: drawing costs
+ * about 20 ms of CPU per plot, seven plots a group. */
+#define REP_PLOT_GROUPS_DEFAULT 50
 
 /* One counter (a user counter of Google Benchmark) over the repetitions. */
 struct rep_counter {
@@ -172,6 +175,8 @@ struct rep_report {
 	char **warnings;
 	size_t nwarnings;
 	double threshold;
+	size_t
+	    plot_groups; /* groups with plots, in order; the rest have none */
 };
 int rep_write_csv(const struct rep_report *report);
 int rep_write_markdown(const struct rep_report *report);
@@ -181,7 +186,13 @@ int rep_report_warn(struct rep_report *report, const char *fmt, ...)
 
 /* rep_plot.c: gnuplot. */
 int rep_find_gnuplot(char *path, size_t size);
+/* Writes every plot's script, then runs them all in a few batched gnuplot
+ * processes; 0, or -EINTR when a stop signal is pending (report.c holds
+ * SIGINT, SIGTERM and SIGHUP): the gnuplot children are then killed and
+ * reaped before it returns. */
 int rep_write_plots(struct rep_report *report, const char *gnuplot);
+/* Sends sig to every gnuplot child running now; async-signal-safe. */
+void rep_plot_kill_children(int sig);
 /* Plot file base names (without extension) for one group, in the order the
  * report shows them; the caller checks which files exist. */
 extern const char *const rep_plot_kinds[];

@@ -6,9 +6,11 @@
  * with two back ends. A plot is referenced only if its file exists in the
  * output directory: Markdown links the PNG, HTML inlines the SVG (with its
  * element ids made unique per plot, since gnuplot reuses the same ids in
- * every file). Numbers are formatted in one place; a value that cannot be
- * computed (no serial baseline, a failed configuration) is written "n/a" in
- * the documents and left empty in the CSV files, never invented.
+ * every file) while the page's inlined SVG stays under 2 MiB, and links the
+ * SVG file (<img>) after that, so a report of many groups stays small. Numbers
+ * are formatted in one place; a value that cannot be computed (no serial
+ * baseline, a failed configuration) is written "n/a" in the documents and left
+ * empty in the CSV files, never invented.
  */
 #include "rep_internal.h"
 
@@ -321,7 +323,12 @@ struct rep_doc {
 	const char *dir;
 	int plot_index;
 	size_t columns;
+	size_t inlined; /* bytes of SVG inlined so far (HTML) */
 };
+
+/* index.html inlines its plots' SVG up to this many bytes, in page order,
+ * and links the rest (<img src="plots/...svg">). */
+#define REP_INLINE_SVG_BYTES (2u << 20)
 
 static void rep_doc_text(struct rep_doc *d, const char *s)
 {
@@ -475,8 +482,18 @@ static void rep_doc_plot(struct rep_doc *d, const char *base,
 		return;
 	}
 	snprintf(path, sizeof(path), "%s/%s", d->dir, name);
+	struct stat st;
 	fputs("<figure>", d->f);
-	rep_doc_inline_svg(d, path);
+	if (stat(path, &st) == 0 &&
+	    d->inlined + (size_t)st.st_size <= REP_INLINE_SVG_BYTES) {
+		d->inlined += (size_t)st.st_size;
+		rep_doc_inline_svg(d, path);
+	} else {
+		/* past the page's budget: linked, so the page stays small */
+		fprintf(d->f, "<img src=\"%s\" alt=\"", name);
+		rep_doc_text(d, caption);
+		fputs("\">", d->f);
+	}
 	fputs("<figcaption>", d->f);
 	rep_doc_text(d, caption);
 	fputs("</figcaption></figure>\n", d->f);
@@ -1247,7 +1264,7 @@ static const char rep_css[] =
     "th,td{border:1px solid #ccc;padding:2px 6px;text-align:right}"
     "th{background:#f0f0f0}td:first-child,th:first-child{text-align:left}"
     "tr.bad{background:#fdd}tr.good{background:#dfd}"
-    "figure{margin:1em 0}figure svg{max-width:100%;height:auto}"
+    "figure{margin:1em 0}figure svg,figure img{max-width:100%;height:auto}"
     "figcaption{font-size:90%;color:#555}nav{margin:0.5em 0 1em}"
     ".warn{background:#ffe;border:1px solid #cc8;padding:4px 8px}"
     ".answer{background:#eef5ff;border:1px solid #9bd;padding:6px 10px}";
