@@ -125,6 +125,13 @@ check "the breakdown plot is there" [ -s one/plots/f1-cpu-hash_tasks-200-breakdo
 check "comparison report exits 0" [ $? -eq 0 ]
 check_page comparison two
 
+# Many groups: plots past the page's 2 MiB of inline SVG are linked images.
+/usr/bin/python3 "$MAKE_LARGE" "$FIX/breakdown.json" many.json 18
+"$BENCH" report many.json --plot-groups=all -o many >/dev/null 2>&1
+check "18-group report exits 0" [ $? -eq 0 ]
+check "18-group report links some plots" grep -q '<img src="plots/' many/index.html
+check_page many many
+
 # The probe itself: a page with a missing image and a console error fails.
 mkdir -p bad/plots
 cp one/plots/f1-cpu-hash_tasks-200-speedup.svg bad/plots/
