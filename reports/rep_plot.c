@@ -28,6 +28,10 @@
 
 const char *rep_template(const char *name);
 
+/* The comparison plot shows at most this many configurations, worst
+ * first. */
+#define REP_COMPARE_ROWS 80
+
 const char *const rep_plot_kinds[] = {"speedup",   "efficiency", "walltime",
 				      "breakdown", "overhead",	 "creation",
 				      "usl",	   "memory",	 NULL};
@@ -474,12 +478,17 @@ static int rep_plot_compare(struct rep_report *report, struct rep_plot_queue *q,
 	free(ratios);
 	if (!n)
 		return 0;
+	/* the worst rows only, past a readable height (the CSV has all) */
+	size_t shown = n < REP_COMPARE_ROWS ? n : REP_COMPARE_ROWS;
+	char worst[64] = "";
+	if (shown < n)
+		snprintf(worst, sizeof(worst), " (worst %zu of %zu)", shown, n);
 	snprintf(base, sizeof(base), "compare-%s", report->files[fi].label);
 	snprintf(vars, sizeof(vars),
 		 "datafile = '../data/%s.csv'\ntitle = '%s / %s: job time "
-		 "ratio'\nnrows = %zu\nwidth = 900\nheight = %zu\n",
-		 base, report->files[fi].label, report->files[0].label, n,
-		 160 + 22 * n);
+		 "ratio%s'\nnrows = %zu\nwidth = 900\nheight = %zu\n",
+		 base, report->files[fi].label, report->files[0].label, worst,
+		 shown, 160 + 22 * shown);
 	return rep_plot(report, q, base, "compare", vars);
 }
 
