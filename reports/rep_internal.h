@@ -91,6 +91,18 @@ struct rep_group {
 	unsigned max_workers;
 };
 
+/* A map from strings (owned elsewhere, never moved) to indices: open
+ * addressing, FNV-1a; lookups by name stay O(1) at thousands of groups. */
+struct rep_map {
+	const char **keys;
+	size_t *values;
+	size_t cap, n;
+};
+#define REP_MAP_NONE ((size_t)-1)
+size_t rep_map_get(const struct rep_map *m, const char *key);
+int rep_map_put(struct rep_map *m, const char *key, size_t value);
+void rep_map_free(struct rep_map *m);
+
 struct rep_file {
 	char *path;
 	char *label; /* f1, f2, ... */
@@ -105,6 +117,11 @@ struct rep_file {
 	json_t *claims;	      /* bench claims' "claims" array, or NULL */
 	char **counter_names; /* counters seen, beyond the known ones */
 	size_t ncounter_names;
+	struct rep_map point_index; /* point name -> index in points */
+	/* This file against the first (rep_report_ratios), computed once. */
+	struct rep_ratio *ratios;
+	size_t nratios;
+	bool compared;
 };
 
 /* rep_stats.c: small numerics. */
@@ -178,6 +195,10 @@ struct rep_report {
 	size_t
 	    plot_groups; /* groups with plots, in order; the rest have none */
 };
+/* The comparison of file fi (>= 1) with the first, computed on first use
+ * and kept in the file (freed with it). */
+int rep_report_ratios(const struct rep_report *report, size_t fi,
+		      const struct rep_ratio **ratios, size_t *n);
 int rep_write_csv(const struct rep_report *report);
 int rep_write_markdown(const struct rep_report *report);
 int rep_write_html(const struct rep_report *report);

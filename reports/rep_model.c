@@ -170,12 +170,64 @@ static int rep_push_double(double **values, size_t *n, double value)
 	return 0;
 }
 
+static size_t rep_hash(const char *s)
+{
+	uint64_t h = 1469598103934665603u;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211u;
+	return (size_t)h;
+}
+
+size_t rep_map_get(const struct rep_map *m, const char *key)
+{
+	if (!m->cap)
+		return REP_MAP_NONE;
+	for (size_t i = rep_hash(key) & (m->cap - 1);;
+	     i = (i + 1) & (m->cap - 1)) {
+		if (!m->keys[i])
+			return REP_MAP_NONE;
+		if (!strcmp(m->keys[i], key))
+			return m->values[i];
+	}
+}
+
+int rep_map_put(struct rep_map *m, const char *key, size_t value)
+{
+	if (2 * (m->n + 1) > m->cap) {
+		struct rep_map grown = {.cap = m->cap ? 2 * m->cap : 64};
+		grown.keys = calloc(grown.cap, sizeof(*grown.keys));
+		grown.values = calloc(grown.cap, sizeof(*grown.values));
+		if (!grown.keys || !grown.values) {
+			rep_map_free(&grown);
+			return -ENOMEM;
+		}
+		for (size_t i = 0; i < m->cap; i++)
+			if (m->keys[i])
+				rep_map_put(&grown, m->keys[i], m->values[i]);
+		rep_map_free(m);
+		*m = grown;
+	}
+	size_t i = rep_hash(key) & (m->cap - 1);
+	while (m->keys[i] && strcmp(m->keys[i], key))
+		i = (i + 1) & (m->cap - 1);
+	if (!m->keys[i])
+		m->n++;
+	m->keys[i] = key;
+	m->values[i] = value;
+	return 0;
+}
+
+void rep_map_free(struct rep_map *m)
+{
+	free(m->keys);
+	free(m->values);
+	*m = (struct rep_map){0};
+}
+
 static struct rep_point *rep_find_point(struct rep_file *file, const char *name)
 {
-	for (size_t i = 0; i < file->npoints; i++)
-		if (!strcmp(file->points[i].name, name))
-			return &file->points[i];
-	return NULL;
+	size_t i = rep_map_get(&file->point_index, name);
+	return i == REP_MAP_NONE ? NULL : &file->points[i];
 }
 
 static int rep_note_counter_name(struct rep_file *file, const char *name)
@@ -288,6 +340,12 @@ static int rep_add_entry(struct rep_file *file, json_t *entry, size_t index,
 		point = &grown[file->npoints++];
 		memset(point, 0, sizeof(*point));
 		point->name = name;
+		if ((ret = rep_map_put(&file->point_index, point->name,
+				       file->npoints - 1))) {
+			point->name = NULL;
+			file->npoints--;
+			goto out;
+		}
 		point->workload = workload;
 		point->executor = executor;
 		point->series = series;
@@ -367,14 +425,26 @@ static char *rep_slug(const char *key, const char *label)
 	return slug;
 }
 
+static int rep_group_points_indexed(struct rep_file *file,
+				    struct rep_map *by_key);
+
 static int rep_group_points(struct rep_file *file)
+{
+	struct rep_map by_key = {0}; /* group key -> index in groups */
+	int ret = rep_group_points_indexed(file, &by_key);
+	rep_map_free(&by_key);
+	return ret;
+}
+
+static int rep_group_points_indexed(struct rep_file *file,
+				    struct rep_map *by_key)
 {
 	for (size_t i = 0; i < file->npoints; i++) {
 		struct rep_point *p = &file->points[i];
 		struct rep_group *g = NULL;
-		for (size_t j = 0; j < file->ngroups; j++)
-			if (!strcmp(file->groups[j].key, p->group))
-				g = &file->groups[j];
+		size_t gi = rep_map_get(by_key, p->group);
+		if (gi != REP_MAP_NONE)
+			g = &file->groups[gi];
 		if (!g) {
 			struct rep_group *grown = realloc(
 			    file->groups, (file->ngroups + 1) * sizeof(*grown));
@@ -386,7 +456,8 @@ static int rep_group_points(struct rep_file *file)
 			g->key = rep_strdup(p->group);
 			g->workload = rep_strdup(p->workload);
 			g->slug = rep_slug(p->group, file->label);
-			if (!g->key || !g->workload || !g->slug)
+			if (!g->key || !g->workload || !g->slug ||
+			    rep_map_put(by_key, g->key, file->ngroups - 1))
 				return -ENOMEM;
 		}
 		if (p->workers > g->max_workers)
@@ -621,10 +692,9 @@ int rep_compare(const struct rep_file *base, const struct rep_file *other,
 	size_t n = 0;
 	for (size_t i = 0; i < other->npoints; i++) {
 		const struct rep_point *o = &other->points[i];
-		const struct rep_point *b = NULL;
-		for (size_t j = 0; j < base->npoints; j++)
-			if (!strcmp(base->points[j].name, o->name))
-				b = &base->points[j];
+		size_t j = rep_map_get(&base->point_index, o->name);
+		const struct rep_point *b =
+		    j == REP_MAP_NONE ? NULL : &base->points[j];
 		if (!b || !b->ntimes || !o->ntimes)
 			continue;
 		struct rep_ratio *r = &list[n++];
@@ -650,6 +720,8 @@ int rep_compare(const struct rep_file *base, const struct rep_file *other,
 
 void rep_file_free(struct rep_file *file)
 {
+	rep_map_free(&file->point_index);
+	free(file->ratios);
 	for (size_t i = 0; i < file->npoints; i++) {
 		struct rep_point *p = &file->points[i];
 		free(p->name);

@@ -469,13 +469,11 @@ static int rep_plot_compare(struct rep_report *report, struct rep_plot_queue *q,
 			    size_t fi)
 {
 	char vars[4096], base[256];
-	struct rep_ratio *ratios;
+	const struct rep_ratio *ratios;
 	size_t n;
-	int ret = rep_compare(&report->files[0], &report->files[fi],
-			      report->threshold, &ratios, &n);
+	int ret = rep_report_ratios(report, fi, &ratios, &n);
 	if (ret)
 		return ret;
-	free(ratios);
 	if (!n)
 		return 0;
 	/* the worst rows only, past a readable height (the CSV has all) */

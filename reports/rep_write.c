@@ -225,6 +225,22 @@ static const struct rep_point *rep_best_at(const struct rep_group *g,
 	return best;
 }
 
+int rep_report_ratios(const struct rep_report *report, size_t fi,
+		      const struct rep_ratio **ratios, size_t *n)
+{
+	struct rep_file *f = &report->files[fi];
+	if (!f->compared) {
+		int ret = rep_compare(&report->files[0], f, report->threshold,
+				      &f->ratios, &f->nratios);
+		if (ret)
+			return ret;
+		f->compared = true;
+	}
+	*ratios = f->ratios;
+	*n = f->nratios;
+	return 0;
+}
+
 int rep_write_csv(const struct rep_report *report)
 {
 	int ret;
@@ -273,18 +289,16 @@ int rep_write_csv(const struct rep_report *report)
 		}
 	}
 	for (size_t fi = 1; fi < report->nfiles; fi++) {
-		struct rep_ratio *r;
+		const struct rep_ratio *r;
 		size_t n;
 		char name[256];
-		if ((ret = rep_compare(&report->files[0], &report->files[fi],
-				       report->threshold, &r, &n)))
+		if ((ret = rep_report_ratios(report, fi, &r, &n)))
 			goto out;
 		snprintf(name, sizeof(name), "data/compare-%s.csv",
 			 report->files[fi].label);
 		FILE *f = rep_open(report->dir, name);
 		if (!f) {
 			ret = -errno;
-			free(r);
 			goto out;
 		}
 		fprintf(f, "rank,name,base_us,other_us,ratio,ratio_lo,ratio_hi,"
@@ -302,7 +316,6 @@ int rep_write_csv(const struct rep_report *report)
 						   : "same",
 				rep_short_len(r[i].other->name),
 				r[i].other->name);
-		free(r);
 		if ((ret = rep_close(f)))
 			goto out;
 	}
@@ -1148,10 +1161,9 @@ static int rep_doc_compare(struct rep_doc *d, const struct rep_report *r)
 	    "95% CI",	     "verdict",	  NULL};
 	char b[6][64], title[256], range[140], base[256];
 	for (size_t fi = 1; fi < r->nfiles; fi++) {
-		struct rep_ratio *ratios;
+		const struct rep_ratio *ratios;
 		size_t n;
-		int ret = rep_compare(&r->files[0], &r->files[fi], r->threshold,
-				      &ratios, &n);
+		int ret = rep_report_ratios(r, fi, &ratios, &n);
 		if (ret)
 			return ret;
 		snprintf(title, sizeof(title), "Comparison: %s against %s",
@@ -1194,7 +1206,6 @@ static int rep_doc_compare(struct rep_doc *d, const struct rep_report *r)
 		if (!n)
 			rep_doc_para(d, "No configuration appears in both.");
 		rep_doc_table_end(d);
-		free(ratios);
 	}
 	return 0;
 }
