@@ -25,7 +25,7 @@
 #define REP_REASON_MAX 512
 /* Groups that get plots unless --plot-groups says otherwise: drawing costs
  * about 20 ms of CPU per plot, seven plots a group. */
-#define REP_PLOT_GROUPS_DEFAULT 50
+#define REP_PLOT_GROUPS_DEFAULT 25
 
 /* One counter (a user counter of Google Benchmark) over the repetitions. */
 struct rep_counter {

@@ -1,5 +1,6 @@
 /*
- * Plots: one gnuplot script per plot kind, run as a child process.
+ * Plots: one gnuplot script per plot, all run in a few batched gnuplot
+ * processes.
  *
  * The templates live in reports/plots/ (one .gp file per kind) and are compiled
  * into the binary (reports/embed.py), so bench needs no data files at run time.
@@ -7,10 +8,20 @@
  * (data file, series, online CPUs, size), then common.gp, then the plot's
  * template. The script draws the SVG and then the PNG, reading the CSV files in
  * ../data, so a user can edit it and re-run `gnuplot NAME.gp` inside DIR/plots.
- * gnuplot runs with its working directory in plots/ and its messages appended
- * to plots/gnuplot.log (removed when empty). A plot that fails is removed and
- * warned about; the rest of the report goes on. Each step is bounded: a
- * gnuplot that has not finished within a minute is killed.
+ * Only the first --plot-groups groups get plots (a plot costs about 20 ms of
+ * gnuplot's CPU, mostly the PNG). Once every script is written, they are
+ * split into at most one contiguous batch per online CPU (up to 8), each run
+ * by one gnuplot process (so its start-up and font set-up are paid once, not
+ * per plot) from a driver that loads each script from a clean session
+ * (`reset session`) and appends its index to a done file when it finished.
+ * gnuplot stops at the first error: the plot after the last one done
+ * failed; it is removed and warned about, and the rest of its batch is run
+ * again by a new process. gnuplot runs with its working directory in plots/
+ * and its messages appended to plots/gnuplot.log (removed when empty). Each
+ * batch is bounded (a minute plus a second per plot, then SIGKILL); every
+ * child is in rep_children until reaped, so a signal handler can kill them
+ * (rep_plot_kill_children), and a SIGINT, SIGTERM or SIGHUP held pending by
+ * report.c ends the run at once: children killed and reaped, -EINTR.
  */
 #include "rep_internal.h"
 

@@ -35,7 +35,7 @@ static const char rep_usage[] =
     "  compared with the first: a job time ratio above 1 + T (5% or 0.05,\n"
     "  the default; a bare number is a fraction below 1)\n"
     "  whose whole 95% bootstrap confidence interval is above 1 is a\n"
-    "  regression. Plots are drawn for the first N groups (default 50;\n"
+    "  regression. Plots are drawn for the first N groups (default 25;\n"
     "  all: every group).\n";
 
 static int rep_unlink_cb(const char *path, const struct stat *st, int flag,
