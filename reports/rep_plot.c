@@ -197,10 +197,13 @@ static int rep_batch_start(const struct rep_report *report, const char *gnuplot,
 			q->bases[i], b->driver, i);
 	if (fclose(f))
 		return -EIO;
-	snprintf(path, sizeof(path), "%s/plots", report->dir);
 	pid_t pid = fork();
-	if (pid < 0)
-		return -errno;
+	if (pid < 0) {
+		int err = -errno;
+		unlink(path);
+		return err;
+	}
+	snprintf(path, sizeof(path), "%s/plots", report->dir);
 	if (pid == 0) {
 		sigset_t none;
 		sigemptyset(&none);

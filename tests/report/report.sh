@@ -282,6 +282,7 @@ wait $pid
 check "SIGTERM during the run ends it by the signal" [ $? -eq 143 ]
 check "SIGTERM: says so" grep -q '^bench: report: interrupted by TERM' err.txt
 check "SIGTERM: nothing written" [ ! -e r10 ]
+check "SIGTERM: no gnuplot child left" bash -c "! pgrep -f '$WORK/fakebin/[g]nuplot' >/dev/null"
 
 check "no temporary directories left at the end" no_leftovers
 finish
