@@ -10,6 +10,8 @@
  */
 #include "fj_anchor.h"
 
+#include "core.h"
+
 #include <errno.h>
 #include <limits.h>
 #include <linux/futex.h>
@@ -59,25 +61,6 @@ const char *pt_fj_variant_name(enum pt_fj_variant v)
 	return (unsigned)v < PT_FJ_VARIANTS ? variant_names[v] : "?";
 }
 
-static uint64_t fj_now_ns(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
-}
-
-static inline void fj_relax(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-	__builtin_ia32_pause();
-#elif defined(__aarch64__)
-	__asm__ __volatile__("yield" ::: "memory");
-#else
-	atomic_signal_fence(memory_order_seq_cst);
-#endif
-}
-
 /* Sleeps while *word == expected, at most ms milliseconds (0: no bound). */
 static void fj_futex_wait(_Atomic uint32_t *word, uint32_t expected, int ms)
 {
@@ -102,9 +85,9 @@ static bool fj_spin_while(_Atomic uint32_t *word, uint32_t seen)
 	for (unsigned r = 1;; r++) {
 		if (atomic_load_explicit(word, memory_order_acquire) != seen)
 			return true;
-		fj_relax();
+		pt_cpu_relax();
 		if (r % FJ_CLOCK_EVERY == 0) {
-			uint64_t now = fj_now_ns();
+			uint64_t now = pt_now_ns();
 
 			if (deadline == 0)
 				deadline = now + FJ_SPIN_NS;
@@ -263,12 +246,12 @@ int pt_fj_anchor_time(enum pt_fj_variant variant, unsigned workers,
 	watch = (struct fj_watch){.pids = pids, .n = forked};
 	if (ret == 0 && !fj_parent_job(p, variant, &sense, &watch))
 		ret = -ECHILD;
-	t = fj_now_ns();
+	t = pt_now_ns();
 	for (unsigned k = 0; ret == 0 && k < jobs; k++)
 		if (!fj_parent_job(p, variant, &sense, &watch))
 			ret = -ECHILD;
 	if (ret == 0)
-		*seconds = (double)(fj_now_ns() - t) * 1e-9 / jobs;
+		*seconds = (double)(pt_now_ns() - t) * 1e-9 / jobs;
 	/* The workers leave after their last meeting, or are killed. */
 	for (unsigned w = 0; w < forked; w++) {
 		int status;

@@ -48,17 +48,6 @@ extern char **environ;
 /* Larger chunks gain nothing and could overflow next_task arithmetic. */
 #define PT_MAX_CHUNK (UINT64_C(1) << 32)
 
-static inline void pt_cpu_relax(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-	__builtin_ia32_pause();
-#elif defined(__aarch64__)
-	__asm__ __volatile__("yield" ::: "memory");
-#else
-	atomic_signal_fence(memory_order_seq_cst);
-#endif
-}
-
 long pt_online_cpus(void)
 {
 	static _Atomic long cached;

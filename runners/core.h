@@ -201,6 +201,18 @@ static inline bool pt_task_done(const struct pt_control *ctl, uint64_t task)
  */
 long pt_online_cpus(void);
 
+/* One round of a spin-wait: the CPU's pause hint. */
+static inline void pt_cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__)
+	__asm__ __volatile__("yield" ::: "memory");
+#else
+	atomic_signal_fence(memory_order_seq_cst);
+#endif
+}
+
 /* CLOCK_MONOTONIC in nanoseconds. */
 uint64_t pt_now_ns(void);
 
