@@ -159,6 +159,28 @@ static const struct row rows[] = {
 
 #define ROW_COUNT (sizeof(rows) / sizeof(rows[0]))
 
+/* Rows this run measures and prints (--only; every row by default). */
+static bool row_on[ROW_COUNT];
+
+/*
+ * Selects the rows whose figure or executor contains text (NULL: all),
+ * and the rows their ratios refer to; false when none matched.
+ */
+static bool select_rows(const char *text)
+{
+	bool any = false;
+
+	for (size_t r = 0; r < ROW_COUNT; r++) {
+		row_on[r] = !text || strstr(rows[r].figure, text) ||
+			    strstr(rows[r].executor, text);
+		any |= row_on[r];
+	}
+	for (size_t r = 0; r < ROW_COUNT; r++)
+		if (row_on[r] && rows[r].reference >= 0)
+			row_on[rows[r].reference] = true;
+	return any;
+}
+
 /* What a row's child hands back, in a MAP_SHARED mapping. */
 struct outcome {
 	double measured;  /* seconds; for EFFICIENCY the pool's job time */
@@ -999,6 +1021,8 @@ static void print_table(const struct plan *plan, const struct result *results)
 		char measured[32], reference[32], ratio[32], target[32];
 		const char *ref_name = reference_name(row, res);
 
+		if (!row_on[r])
+			continue;
 		if (res->outcome.error[0]) {
 			printf("%-26s %-17s error: %s\n", row->figure,
 			       row->executor, res->outcome.error);
@@ -1061,7 +1085,11 @@ static json_t *results_json(const struct plan *plan,
 		const struct row *row = &rows[r];
 		const struct result *res = &results[r];
 		const char *ref_name = reference_name(row, res);
-		json_t *entry = json_object();
+		json_t *entry;
+
+		if (!row_on[r])
+			continue;
+		entry = json_object();
 
 		json_object_set_new(entry, "figure", json_string(row->figure));
 		json_object_set_new(entry, "executor",
@@ -1151,8 +1179,8 @@ static void plan_init(struct plan *plan, bool quick)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: bench overhead [--quick] [--format=console|json] "
-		   "[--out FILE]\n");
+	fprintf(f, "usage: bench overhead [--quick] [--only=TEXT] "
+		   "[--format=console|json] [--out FILE]\n");
 }
 
 int overhead_main(int argc, char **argv)
@@ -1161,7 +1189,7 @@ int overhead_main(int argc, char **argv)
 	struct pt_noise *noise = NULL;
 	struct result *results = NULL;
 	struct pt_outfile outfile = {.fd = -1};
-	const char *out_path = NULL;
+	const char *out_path = NULL, *only = NULL;
 	bool quick = false, json = false, failed = false;
 	json_t *doc = NULL;
 	struct plan plan;
@@ -1174,6 +1202,8 @@ int overhead_main(int argc, char **argv)
 			json = true;
 		} else if (!strcmp(argv[i], "--format=console")) {
 			json = false;
+		} else if (!strncmp(argv[i], "--only=", 7) && argv[i][7]) {
+			only = argv[i] + 7;
 		} else if (!strcmp(argv[i], "--out") && i + 1 < argc) {
 			out_path = argv[++i];
 		} else if (!strncmp(argv[i], "--out=", 6) && argv[i][6]) {
@@ -1183,11 +1213,12 @@ int overhead_main(int argc, char **argv)
 			status = 0;
 			goto out;
 		} else {
-			fprintf(stderr,
-				"bench: overhead: unknown argument '%s' "
-				"(usage: bench overhead [--quick] "
-				"[--format=console|json] [--out FILE])\n",
-				argv[i]);
+			fprintf(
+			    stderr,
+			    "bench: overhead: unknown argument '%s' "
+			    "(usage: bench overhead [--quick] [--only=TEXT] "
+			    "[--format=console|json] [--out FILE])\n",
+			    argv[i]);
 			goto out;
 		}
 	}
@@ -1205,6 +1236,14 @@ int overhead_main(int argc, char **argv)
 			goto out;
 		}
 	}
+	if (!select_rows(only)) {
+		fprintf(
+		    stderr,
+		    "bench: overhead: --only=%s: no row's figure or executor "
+		    "contains it\n",
+		    only);
+		goto out;
+	}
 	plan_init(&plan, quick);
 	shared = mmap(NULL, sizeof(*shared), PROT_READ | PROT_WRITE,
 		      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -1216,6 +1255,8 @@ int overhead_main(int argc, char **argv)
 		goto out;
 	}
 	for (size_t r = 0; r < ROW_COUNT; r++) {
+		if (!row_on[r])
+			continue;
 		if (isatty(STDERR_FILENO))
 			fprintf(stderr, "\r[%zu/%zu] %s, %s...\033[K", r + 1,
 				ROW_COUNT, rows[r].figure, rows[r].executor);

@@ -94,6 +94,16 @@ one_line_error() {
   status=$?
   [ "$status" -eq 2 ] && [ "$(wc -l <<<"$out")" -eq 1 ] && [[ $out == "bench: overhead: "* ]]
 }
+"$BENCH" overhead --quick --only="start+stop" --format=json >"$WORK/only.json" 2>/dev/null
+check "--only: exactly the rows that contain the text" \
+  jq -e '[.rows[] | [.figure, .executor]] ==
+    [["start+stop per worker","thread-pool"], ["start+stop per worker","process-pool"]]' "$WORK/only.json"
+"$BENCH" overhead --quick --only="empty job fork-join" --format=json >"$WORK/only.json" 2>/dev/null
+check "--only: the rows a ratio refers to come along" \
+  jq -e --argjson no_omp "$no_omp" '[.rows[].figure] | index("empty parallel region") != null and
+    (map(select(. == "empty job fork-join")) | length) == 3 and length == 4 and
+    ($no_omp or true)' "$WORK/only.json"
+check "--only matching no row: exit 2, one line" one_line_error --only=no-such-row
 check "unknown argument: exit 2, one line" one_line_error --bogus
 check "--out without a file: exit 2, one line" one_line_error --out
 check "unwritable --out: exit 2, one line" one_line_error --quick --out "$WORK/no/such/dir/x.json"
