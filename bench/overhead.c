@@ -564,7 +564,7 @@ static int measure_fork_join_anchored(const struct plan *plan,
 				      struct outcome *out)
 {
 	double sa[MAX_REPS], sv[PT_FJ_VARIANTS][MAX_REPS], seconds;
-	unsigned jobs = plan->fork_joins / 10, best = 0;
+	unsigned jobs = plan->fork_joins / 50, best = 0;
 	struct run r;
 	int rc =
 	    run_start(&r, "process-pool", plan->cpus, 0, empty_task, NULL, out);
