@@ -37,6 +37,7 @@
 #define PT_CORE_H
 
 #include "executor.h"
+#include "pt_clock.h"
 
 #include <stdalign.h>
 #include <stdatomic.h>
@@ -212,9 +213,6 @@ static inline void pt_cpu_relax(void)
 	atomic_signal_fence(memory_order_seq_cst);
 #endif
 }
-
-/* CLOCK_MONOTONIC in nanoseconds. */
-uint64_t pt_now_ns(void);
 
 /*
  * Waits, per the wait policy, until *counter >= target (a counter in the
