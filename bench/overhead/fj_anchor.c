@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <linux/futex.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdalign.h>
 #include <stdatomic.h>
@@ -53,6 +54,7 @@ struct fj_page {
 static const char *const variant_names[] = {
     [PT_FJ_SLEEP] = "sleep",
     [PT_FJ_SPIN] = "spin",
+    [PT_FJ_YIELD] = "yield",
     [PT_FJ_BARRIER] = "barrier",
 };
 
@@ -77,15 +79,22 @@ static void fj_futex_wake(_Atomic uint32_t *word)
 		0);
 }
 
-/* Spins (pause, no yield) up to FJ_SPIN_NS while *word == seen. */
-static bool fj_spin_while(_Atomic uint32_t *word, uint32_t seen)
+/* How a waiter spins before it sleeps. */
+enum fj_spin { FJ_NO_SPIN, FJ_PAUSE, FJ_YIELD };
+
+/* Spins (pause, or sched_yield) up to FJ_SPIN_NS while *word == seen. */
+static bool fj_spin_while(_Atomic uint32_t *word, uint32_t seen,
+			  enum fj_spin how)
 {
 	uint64_t deadline = 0;
 
 	for (unsigned r = 1;; r++) {
 		if (atomic_load_explicit(word, memory_order_acquire) != seen)
 			return true;
-		pt_cpu_relax();
+		if (how == FJ_YIELD)
+			sched_yield();
+		else
+			pt_cpu_relax();
 		if (r % FJ_CLOCK_EVERY == 0) {
 			uint64_t now = pt_now_ns();
 
@@ -125,10 +134,10 @@ static bool fj_worker_died(const struct fj_watch *watch)
  * returned when a worker died meanwhile.
  */
 static bool fj_wait_change(_Atomic uint32_t *word, _Atomic uint32_t *sleepers,
-			   uint32_t seen, bool spin,
+			   uint32_t seen, enum fj_spin spin,
 			   const struct fj_watch *watch)
 {
-	if (spin && fj_spin_while(word, seen))
+	if (spin != FJ_NO_SPIN && fj_spin_while(word, seen, spin))
 		return true;
 	while (atomic_load(word) == seen) {
 		atomic_fetch_add(sleepers, 1);
@@ -164,8 +173,8 @@ static bool fj_barrier(struct fj_page *p, uint32_t *local_sense,
 		return true;
 	}
 	/* The sense is either mine (done) or its complement. */
-	return fj_wait_change(&p->sense, &p->sense_sleepers, mine ^ 1u, true,
-			      watch);
+	return fj_wait_change(&p->sense, &p->sense_sleepers, mine ^ 1u,
+			      FJ_PAUSE, watch);
 }
 
 static void fj_worker(struct fj_page *p, enum pt_fj_variant variant)
@@ -177,7 +186,9 @@ static void fj_worker(struct fj_page *p, enum pt_fj_variant variant)
 			fj_barrier(p, &sense, NULL);
 			continue;
 		}
-		fj_wait_change(&p->go, &p->go_sleepers, seen, true, NULL);
+		fj_wait_change(&p->go, &p->go_sleepers, seen,
+			       variant == PT_FJ_YIELD ? FJ_YIELD : FJ_PAUSE,
+			       NULL);
 		seen = atomic_load_explicit(&p->go, memory_order_acquire);
 		if (atomic_fetch_add(&p->arrived, 1) + 1 == p->workers)
 			fj_ring(&p->done, &p->done_sleepers);
@@ -198,7 +209,10 @@ static bool fj_parent_job(struct fj_page *p, enum pt_fj_variant variant,
 	fj_ring(&p->go, &p->go_sleepers);
 	/* The done word changes exactly once per job: the last check-in. */
 	return fj_wait_change(&p->done, &p->done_sleepers, done,
-			      variant == PT_FJ_SPIN, watch);
+			      variant == PT_FJ_SLEEP   ? FJ_NO_SPIN
+			      : variant == PT_FJ_YIELD ? FJ_YIELD
+						       : FJ_PAUSE,
+			      watch);
 }
 
 int pt_fj_anchor_time(enum pt_fj_variant variant, unsigned workers,

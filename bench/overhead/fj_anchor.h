@@ -7,18 +7,22 @@
  *
  * The design is simple: one anonymous MAP_SHARED page, W children forked
  * before the timing (each dies with the parent, PR_SET_PDEATHSIG), and one
- * of three ways to meet, each a complete fork-join per job:
+ * of four ways to meet, each a complete fork-join per job:
  * - sleep: the parent posts a generation and sleeps on a futex at once;
  *   the workers spin (pause, bounded, then futex) for the generation and
  *   check in on a counter, the last one to check in wakes the parent. The
  *   parent never competes for a CPU with the workers.
  * - spin: the same, but the parent spins (pause, bounded) before it sleeps.
+ * - yield: the same, every spin round (parent's and workers') a
+ *   sched_yield() instead of a pause, as the pools spin when the workers
+ *   and the waiting caller outnumber the CPUs.
  * - barrier: a sense-reversing barrier of W + 1 (the parent included),
  *   one episode per job: the last to arrive resets the count and flips the
  *   sense; the others spin on the sense (pause, bounded, then futex).
- * Spins never call sched_yield(); the bound is the pools' adaptive spin
- * (50 us). The figure is the mean time of one meeting over `jobs` back-to-
- * back meetings, after one untimed meeting that every worker has reached.
+ * Only the yield variant calls sched_yield(); the bound of every spin is
+ * the pools' adaptive spin (50 us). The figure is the mean time of one meeting
+ * over `jobs` back-to- back meetings, after one untimed meeting that every
+ * worker has reached.
  *
  * Invariant: every child is reaped before pt_fj_anchor_time() returns, on
  * success and on error, and the page is unmapped.
@@ -26,9 +30,15 @@
 #ifndef PT_FJ_ANCHOR_H
 #define PT_FJ_ANCHOR_H
 
-enum pt_fj_variant { PT_FJ_SLEEP, PT_FJ_SPIN, PT_FJ_BARRIER, PT_FJ_VARIANTS };
+enum pt_fj_variant {
+	PT_FJ_SLEEP,
+	PT_FJ_SPIN,
+	PT_FJ_YIELD,
+	PT_FJ_BARRIER,
+	PT_FJ_VARIANTS
+};
 
-/* "sleep", "spin", "barrier". */
+/* "sleep", "spin", "yield", "barrier". */
 const char *pt_fj_variant_name(enum pt_fj_variant v);
 
 /*

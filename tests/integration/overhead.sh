@@ -54,7 +54,7 @@ check "the start method rows: against the minimal fork, each start named" \
 check "the raw fork-join anchor: every variant measured, the best is the reference" \
   jq -e '[.rows[] | select(.figure == "empty job vs raw fork-join")] | length == 1 and
     (.[0] | .error == null and .target == 1.2 and .target_is == "max" and
-      ([.anchors.sleep, .anchors.spin, .anchors.barrier] | all(type == "number" and . > 0)) and
+      ([.anchors.sleep, .anchors.spin, .anchors.yield, .anchors.barrier] | all(type == "number" and . > 0)) and
       .reference == ([.anchors[]] | min) and
       .reference_name == "raw fork-join, " + (.anchors | to_entries | min_by(.value) | .key) and
       .ratio == .measured / .reference)' "$j"

@@ -41,6 +41,7 @@ static void test_every_variant(void **state)
 	}
 	assert_string_equal(pt_fj_variant_name(PT_FJ_SLEEP), "sleep");
 	assert_string_equal(pt_fj_variant_name(PT_FJ_SPIN), "spin");
+	assert_string_equal(pt_fj_variant_name(PT_FJ_YIELD), "yield");
 	assert_string_equal(pt_fj_variant_name(PT_FJ_BARRIER), "barrier");
 }
 
