@@ -416,7 +416,7 @@ const struct pt_command pt_commands[] = {
      "[--sessions=N] [--effects=LIST] [AB OPTIONS] [BENCH ARGS...]",
      gate_power_main},
     {"info", "[--format=json]", info_main},
-    {"overhead", "[--quick] [--format=console|json] [--out FILE]",
+    {"overhead", "[--quick] [--only=TEXT] [--format=console|json] [--out FILE]",
      overhead_main},
     {"claims",
      "[--quick] [--only=LIST] [--format=console|md|json] [--out=FILE]",
