@@ -221,6 +221,13 @@ expect ab-run-min 0 '' ab --baseline="$FAKE" --runs=2 --run-statistic=min --ab-d
 check ab-run-min-value [ "$(jq '[.benchmarks[].real_time] | unique' -c min/base.json)" = "[1]" ]
 unset FAKE_TIMES
 
+# --iterations: every repetition runs exactly N jobs (no estimate from
+# --min-time), so that CPU per job does not move with the iteration count.
+"$BENCH" --workload=cpu-hash --param work=100 --executor=serial,thread-pool \
+	--workers=2 --tasks=10 --iterations=3 --repetitions=2 --out=it.json >/dev/null 2>&1
+check bench-iterations [ "$(jq -c '[.benchmarks[] | select(.run_type == "iteration") | .iterations] | unique' it.json)" = "[3]" ] &&
+	[ "$(jq '[.benchmarks[] | select(.run_type == "iteration")] | length' it.json)" -eq 4 ]
+
 # A session starts from a clean directory: a previous session's files go,
 # files that are not a session's stay.
 mkdir -p clean/runs
