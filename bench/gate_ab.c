@@ -370,6 +370,35 @@ static double badness(json_t *e, const char *metric, bool higher_is_better)
 	return higher_is_better ? -v : v;
 }
 
+/* The new name of run name NAME under RENAME (configuration name ->
+ * configuration name): the longest key that is NAME or a prefix of it
+ * up to a '/', so that what Google Benchmark appends (/iterations:8,
+ * /manual_time) stays; NULL when none matches. */
+static json_t *renamed(json_t *rename, const char *name)
+{
+	const char *key, *best = NULL;
+	size_t best_len = 0;
+	char *text;
+	json_t *v, *out;
+
+	json_object_foreach(rename, key, v)
+	{
+		size_t len = strlen(key);
+
+		if (json_is_string(v) && len >= best_len &&
+		    !strncmp(name, key, len) &&
+		    (name[len] == '/' || !name[len])) {
+			best = json_string_value(v);
+			best_len = len;
+		}
+	}
+	if (!best || asprintf(&text, "%s%s", best, name + best_len) < 0)
+		return NULL;
+	out = json_string(text);
+	free(text);
+	return out;
+}
+
 /* Appends one sample per benchmark of the results file PATH to the merged
  * document: the run is the independent unit, so repetitions inside one run
  * (--repetitions) are collapsed to their median aggregate, or with
@@ -450,9 +479,9 @@ static int merge_run(const struct gate_ab_session *s,
 			   strcmp(json_string_value(type), "iteration")) {
 			continue;
 		}
-		to = s->rename ? json_object_get(s->rename, name) : NULL;
-		if (json_is_string(to)) {
-			json_object_set(e, "name", to);
+		to = renamed(s->rename, name);
+		if (to) {
+			json_object_set_new(e, "name", to);
 			json_object_set(e, "run_name", to);
 			name = json_string_value(to);
 		}

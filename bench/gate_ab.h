@@ -37,7 +37,8 @@ struct gate_ab_session {
 	bool sequential;
 	double budget_s; /* 0: none; else no pair starts that would end later */
 	enum gate_run_stat run_stat;
-	json_t *rename; /* B run name -> A run name, or NULL */
+	json_t *rename; /* B configuration name -> A's (a prefix of the run
+			 * name up to a '/'), or NULL */
 	bool quiet;	/* no progress lines, no comparison on stdout */
 
 	/* Filled in by gate_ab_run(). */

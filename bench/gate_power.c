@@ -220,15 +220,9 @@ static int prepare(struct power *p)
 		if (err)
 			break;
 		r->rename = json_object();
-		for (size_t i = 0; i < a.n && i < b.n && r->rename; i++) {
-			char from[PT_NAME_MAX + 16], to[PT_NAME_MAX + 16];
-
-			snprintf(from, sizeof(from), "%s" PT_NAME_SUFFIX,
-				 b.configs[i].name);
-			snprintf(to, sizeof(to), "%s" PT_NAME_SUFFIX,
-				 a.configs[i].name);
-			json_object_set_new(r->rename, from, json_string(to));
-		}
+		for (size_t i = 0; i < a.n && i < b.n && r->rename; i++)
+			json_object_set_new(r->rename, b.configs[i].name,
+					    json_string(a.configs[i].name));
 		if (!r->rename || a.n != b.n) {
 			fprintf(stderr, "bench: gate-power: B's plan differs "
 					"from A's\n");

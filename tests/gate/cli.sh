@@ -284,6 +284,13 @@ expect gate-power 0 '100% +200 +1 +1 ' \
 check gate-power-json [ "$(jq '[.effects[].comparisons] == [1, 1] and .effects[1].work == 200 and .effects[1].median_ratio > 1.3' gp/power.json)" = true ]
 check gate-power-md grep -q '^| 100% | 200 |' gp/power.md
 check gate-power-sessions [ -s gp/s001-e100/compare.json ] && [ ! -e gp/s001-e100/runs ]
+# With --iterations Google Benchmark appends /iterations:N to each name:
+# B's are still renamed as A's (one comparison per benchmark, a ratio).
+expect gate-power-iterations 0 '100% +200 +1 +1 ' \
+	gate-power --sessions=1 --effects=0,100% --runs=4 --metric=cpu_time --power-dir=gpi \
+	--workload=cpu-hash --param work=100 --executor=serial --tasks=10 --iterations=2
+check gate-power-iterations-names [ "$(jq -r '.benchmarks[].name' gpi/s001-e100/new.json | sort -u)" = \
+	"cpu-hash/serial/workers:1/tasks:10/work:100/iterations:2/manual_time" ]
 expect gate-power-no-work 2 'one workload with a `work` parameter' \
 	gate-power --sessions=1 --workload=io-sleep --executor=serial
 expect gate-power-bad-effects 2 '^bench: gate-power: --effects: invalid value' \
