@@ -454,11 +454,14 @@ static int parse_args(struct power *p, int argc, char **argv)
 {
 	unsigned long long v;
 
-	p->a_args = calloc((size_t)argc + 1, sizeof(char *));
+	p->a_args =
+	    calloc((size_t)argc + 1 + GATE_AB_PRESET_ARGS, sizeof(char *));
 	if (!p->a_args) {
 		fprintf(stderr, "bench: gate-power: out of memory\n");
 		return -ENOMEM;
 	}
+	if (gate_ab_preset(&p->ab, &p->o, "gate-power", argc, argv))
+		return -EINVAL;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		char *end;
@@ -520,6 +523,7 @@ static int parse_args(struct power *p, int argc, char **argv)
 	}
 	if (p->ab.sequential && !p->ab.runs_given)
 		p->ab.runs = 100;
+	gate_ab_preset_args(&p->ab, p->a_args, &p->n_a_args);
 	return prepare(p);
 }
 
