@@ -308,6 +308,10 @@ check ab-sigint-nothing [ "$(cat none.status)" -eq 130 ] && [ ! -e none/base.jso
 expect gate-power 0 '100% +200 +1 +1 ' \
 	gate-power --sessions=1 --effects=0,100% --runs=4 --metric=cpu_time --power-dir=gp $TINY
 check gate-power-json [ "$(jq '[.effects[].comparisons] == [1, 1] and .effects[1].work == 200 and .effects[1].median_ratio > 1.3' gp/power.json)" = true ]
+# Counts agree: every comparison has one verdict; a session is flagged
+# when one of its comparisons regressed.
+check gate-power-counts [ "$(jq '[.effects[] | .comparisons == .regressed + .improved + .unchanged + .inconclusive + .other and
+	.sessions_flagged <= .sessions and .sessions_flagged <= .regressed and (.regressed == 0 or .sessions_flagged > 0)] | all' gp/power.json)" = true ]
 check gate-power-md grep -q '^| 100% | 200 |' gp/power.md
 check gate-power-sessions [ -s gp/s001-e100/compare.json ] && [ ! -e gp/s001-e100/runs ]
 # With --iterations Google Benchmark appends /iterations:N to each name:
