@@ -803,6 +803,13 @@ static int mpi_start(const struct ex_config *config, struct executor **out,
 	return mpi_start_common(config, 1, &ex_mpi, out, err, errlen);
 }
 
+static int mpi_hybrid_start(const struct ex_config *config,
+			    struct executor **out, char *err, size_t errlen)
+{
+	return mpi_start_common(config, config->threads ? config->threads : 1,
+				&ex_mpi_thread_pool, out, err, errlen);
+}
+
 /*
  * The rank's side.
  */
@@ -1196,10 +1203,11 @@ void ex_mpi_finalize(void)
 		MPI_Finalize();
 }
 
-#define MPI_START	mpi_start
-#define MPI_MAP		mpi_map
-#define MPI_STOP	mpi_stop
-#define MPI_UNAVAILABLE NULL
+#define MPI_START	 mpi_start
+#define MPI_HYBRID_START mpi_hybrid_start
+#define MPI_MAP		 mpi_map
+#define MPI_STOP	 mpi_stop
+#define MPI_UNAVAILABLE	 NULL
 
 #else /* !PT_HAVE_MPI */
 
@@ -1238,10 +1246,11 @@ int ex_mpi_worker_main(int argc, char **argv, const struct ex_mpi_tasks *tasks)
 	return 2;
 }
 
-#define MPI_START	mpi_unavailable_start
-#define MPI_MAP		mpi_unavailable_map
-#define MPI_STOP	mpi_unavailable_stop
-#define MPI_UNAVAILABLE "built without MPI"
+#define MPI_START	 mpi_unavailable_start
+#define MPI_HYBRID_START mpi_unavailable_start
+#define MPI_MAP		 mpi_unavailable_map
+#define MPI_STOP	 mpi_unavailable_stop
+#define MPI_UNAVAILABLE	 "built without MPI"
 
 #endif /* PT_HAVE_MPI */
 
@@ -1289,6 +1298,24 @@ const struct executor_ops ex_mpi = {
     .times_tasks = true,
     .named_only = true,
     .start = MPI_START,
+    .map = MPI_MAP,
+    .stop = MPI_STOP,
+    .unavailable = MPI_UNAVAILABLE,
+};
+
+const struct executor_ops ex_mpi_thread_pool = {
+    .name = "mpi+thread-pool",
+    .alias = NULL,
+    .summary = "R ranks of Open MPI (--workers=RxT), each a thread pool of T "
+	       "threads; a rank claims T x chunk tasks at a time",
+    .uses_workers = true,
+    .uses_schedule = true,
+    .processes = true,
+    .runs_spec = true,
+    .times_tasks = true,
+    .named_only = true,
+    .threads_per_worker = true,
+    .start = MPI_HYBRID_START,
     .map = MPI_MAP,
     .stop = MPI_STOP,
     .unavailable = MPI_UNAVAILABLE,

@@ -60,6 +60,16 @@ for s in static dynamic guided; do
       --out="$WORK/sched-$s-$c.json" >/dev/null 2>&1 &
   done
 done
+# The hybrid: every workload on one rank of two threads, and two ranks of
+# two threads under each schedule.
+h=$WORK/hybrid.json
+timeout 300 "$BENCH" --executor=mpi+thread-pool --workers=1x2 --tasks=9 \
+  --workload=all "${small[@]}" --out="$h" >/dev/null 2>"$WORK/hybrid.err" &
+for s in static dynamic guided; do
+  timeout 300 "$BENCH" --executor=mpi+thread-pool --workers=2x2 --tasks=37 \
+    --schedule=$s --chunk=3 --workload=cpu-skewed --min-time=0.001 \
+    --out="$WORK/hybrid-$s.json" >/dev/null 2>&1 &
+done
 wait
 nwl=$("$BENCH" --list | sed -n '/^Workloads/,/^[A-Z]/p' | grep -c '^  [a-z]')
 check "every workload under mpi: an entry each" \
@@ -92,7 +102,35 @@ for s in static dynamic guided; do
       "$WORK/sched-$s-$c.json"
   done
 done
+check "mpi+thread-pool: every workload, 1x2 named workers:2/ranks:1" \
+  jq -e --argjson n "$nwl" '(.benchmarks | length) == $n and
+    all(.benchmarks[]; (.name | test("/mpi\\+thread-pool/workers:2/ranks:1/")) and
+      (.workers == 2 or .error_occurred == true))' "$h"
+check "mpi+thread-pool: every workload but fault and ipc-payload verifies" \
+  jq -e '[.benchmarks[] | select(.name | test("^(fault|ipc-payload)/") | not)
+          | select(.error_occurred == true)] | length == 0' "$h"
+check "mpi+thread-pool: the crashing task's rank is named" \
+  jq -e '[.benchmarks[] | select(.name | test("^fault/"))][0].error_message
+          | test("^mpi: rank 1 \\(pid [0-9]+\\) died during the job")' "$h"
+check "mpi+thread-pool: phases and the label" \
+  jq -e '[.benchmarks[] | select(.name | test("^cpu-hash/"))][0] |
+    .compute_s > 0 and .label == "btl=tcp osc=sm hosts=1"' "$h"
+for s in static dynamic guided; do
+  check "mpi+thread-pool 2x2, $s: every task once, verified" \
+    jq -e '(.benchmarks | length) == 1 and .benchmarks[0].error_occurred != true
+           and .benchmarks[0].workers == 4' "$WORK/hybrid-$s.json"
+done
 check "no rank survives the runs" no_rank_left
+
+# --workers=RxT: parsed, refused when malformed, one line.
+out=$("$BENCH" --executor=mpi+thread-pool --workers=2x0 --dry-run 2>&1)
+status=$?
+check "--workers=2x0: exit 2, one line" \
+  bash -c '[ "$0" -eq 2 ] && [ "$(wc -l <<<"$1")" -eq 1 ] && [[ $1 == "bench: --workers=2x0: "* ]]' "$status" "$out"
+check "--workers=1,2x2 names Wx1 and RxT for the hybrid, W for others" \
+  bash -c '"$0" --executor=mpi+thread-pool,mpi --workers=1,2x2 --workload=cpu-hash --dry-run |
+    grep -c -e "mpi+thread-pool/workers:1/ranks:1$" -e "mpi+thread-pool/workers:4/ranks:2$" \
+      -e "/mpi/workers:1$" -e "/mpi/workers:4$" | grep -qx 4' "$BENCH"
 
 refused() {
   local out status
