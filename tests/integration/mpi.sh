@@ -133,17 +133,36 @@ check "--workers=1,2x2 names Wx1 and RxT for the hybrid, W for others" \
       -e "/mpi/workers:1$" -e "/mpi/workers:4$" | grep -qx 4' "$BENCH"
 
 refused() {
-  local out status
-  out=$("$BENCH" --executor=mpi --workers=2 --tasks=4 --workload=cpu-hash \
-    --min-time=0.001 "$@" --format=json 2>&1 >"$WORK/refused.json")
-  status=$?
-  [ "$status" -ne 0 ] &&
-    jq -e '.benchmarks[0].error_message | test("Open MPI 4.1 cannot")' \
+  local ex=$1 workers=$2 want=$3
+  shift 3
+  "$BENCH" --executor="$ex" --workers="$workers" --tasks=4 --workload=cpu-hash \
+    --min-time=0.001 "$@" --format=json >"$WORK/refused.json" 2>/dev/null
+  [ $? -ne 0 ] &&
+    jq -e --arg w "$want" '.benchmarks[0].error_message | test($w)' \
       "$WORK/refused.json"
 }
-check "--on-task-failure=continue is refused with the reason" \
-  refused --on-task-failure=continue
-check "--task-timeout is refused with the reason" refused --task-timeout=1s
+check "--task-timeout is refused with the reason" \
+  refused mpi 2 "task-timeout is not done for ranks" --task-timeout=1s
+check "mpi+thread-pool: --on-task-failure=continue refused with the reason" \
+  refused mpi+thread-pool 1x2 "needs one task per rank at a time" \
+    --on-task-failure=continue
+
+# A crashing task under continue and retry: the job goes on with new ranks,
+# the task is recorded failed with its signal (the rank says which), the
+# rest verify (the driver checks exactly the designed task failed).
+for pol in continue retry:1; do
+  timeout 120 "$BENCH" --executor=mpi --workers=2 --tasks=12 --workload=fault \
+    --on-task-failure=$pol --min-time=0.001 --out="$WORK/fault-$pol.json" \
+    >/dev/null 2>&1 &
+done
+wait
+check "fault, continue: verified, one task failed by SIGSEGV, ranks replaced" \
+  jq -e '.benchmarks[0] | .error_occurred != true and .tasks_failed == 1 and
+    (.label | test("task [0-9]+ \\(worker [0-9]+, pid [0-9]+\\): killed by SIGSEGV"))
+    and .fault_replace_s > 0' "$WORK/fault-continue.json"
+check "fault, retry:1: two attempts, then failed" \
+  jq -e '.benchmarks[0] | .error_occurred != true and .tasks_failed == 1 and
+    .tasks_retried == 1 and (.label | test("2 attempts"))' "$WORK/fault-retry:1.json"
 
 # A user's own mpiexec -n 2: rank 0 runs bench, rank 1 leaves; the result
 # is the same table.
@@ -159,7 +178,7 @@ check "no rank survives mpiexec" no_rank_left
 # A rank killed mid-job: the configuration fails with the rank named.
 k=$WORK/killed.json
 timeout 300 "$BENCH" --executor=mpi --workers=2 --tasks=200 --workload=io-sleep \
-  --param sleep=20ms --min-time=5 --timeout=120 --out="$k" >/dev/null 2>&1 &
+  --param sleep=20ms --min-time=2 --timeout=120 --out="$k" >/dev/null 2>&1 &
 bench_pid=$!
 for _ in $(seq 100); do
   rank=$(pgrep -f -- "^$BENCH --procthread-mpi-worker" | head -1)
@@ -175,9 +194,33 @@ check "a rank killed mid-job: the error names the rank" \
   jq -e '.benchmarks[0].error_message | test("^mpi: rank [12] \\(pid [0-9]+\\) died")' "$k"
 check "no rank survives a killed rank" no_rank_left
 
+# The same under --on-task-failure=continue: the job finishes on new ranks,
+# the killed rank's task is recorded failed, the run exits 0.
+k=$WORK/killed-continue.json
+timeout 300 "$BENCH" --executor=mpi --workers=2 --tasks=100 --workload=io-sleep \
+  --param sleep=20ms --min-time=2 --timeout=120 --on-task-failure=continue \
+  --out="$k" >/dev/null 2>&1 &
+bench_pid=$!
+rank=""
+for _ in $(seq 100); do
+  rank=$(pgrep -f -- "^$BENCH --procthread-mpi-worker" | head -1)
+  [ -n "$rank" ] && break
+  sleep 0.1
+done
+sleep 1
+[ -n "$rank" ] && kill -9 "$rank"
+wait "$bench_pid"
+status=$?
+check "continue, a rank killed: exit 0, the entry verified" \
+  bash -c '[ "$0" -eq 0 ] && jq -e ".benchmarks[0].error_occurred != true" "$1"' "$status" "$k"
+check "continue, a rank killed: its task recorded failed, ranks replaced" \
+  jq -e '.benchmarks[0] | .tasks_failed >= 1 and .fault_replace_s > 0 and
+    (.label | test("failed"))' "$k"
+check "no rank survives a replaced set" no_rank_left
+
 # The configuration child killed with SIGKILL: no rank, no orted remains.
 timeout 300 "$BENCH" --executor=mpi --workers=2 --tasks=200 --workload=io-sleep \
-  --param sleep=20ms --min-time=5 --timeout=120 --format=json \
+  --param sleep=20ms --min-time=2 --timeout=120 --format=json \
   >/dev/null 2>&1 &
 bench_pid=$!
 for _ in $(seq 100); do
