@@ -295,6 +295,12 @@ static void mpi_prepare_environment(void)
 	/* A singleton has no shared-memory peer when it initialises, so
 	 * vader cannot serve it: its messages to the ranks need tcp. */
 	setenv("OMPI_MCA_btl", "self,vader,tcp", 0);
+	/* Windows: osc/sm on one host, osc/pt2pt (messages, which the
+	 * polling coordinator progresses) across hosts; osc/rdma and osc/ucx
+	 * fail to make a window over tcp. Ranks go round-robin over the
+	 * hosts of a hostfile, the same way at every start. */
+	setenv("OMPI_MCA_osc", "sm,pt2pt", 0);
+	setenv("OMPI_MCA_rmaps_base_mapping_policy", "node", 0);
 }
 
 /*
@@ -451,8 +457,7 @@ static void mpi_label(struct mpi_ex *ex, unsigned hosts)
 {
 	ex->hosts = hosts;
 	snprintf(ex->base.label, sizeof(ex->base.label),
-		 "btl=tcp osc=%s hosts=%u", hosts == 1 ? "sm" : "default",
-		 hosts);
+		 "btl=tcp osc=%s hosts=%u", hosts == 1 ? "sm" : "pt2pt", hosts);
 }
 
 /* The worker argv, as ex_mpi.h spells it (pointers into texts). */
