@@ -27,6 +27,7 @@
 
 #include "executor.h"
 #include "pt_json.h"
+#include "stats.h"
 #include "workload.h"
 
 #define LABEL_MAX 192
@@ -73,24 +74,6 @@ static double entry_time_s(json_t *e)
 					  json_object_get(e, "time_unit")));
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-/* Quantile q of sorted v[0..n) by linear interpolation (n > 0). */
-static double quantile(const double *v, size_t n, double q)
-{
-	double pos = q * (double)(n - 1);
-	size_t lo = (size_t)pos;
-
-	if (lo + 1 >= n)
-		return v[n - 1];
-	return v[lo] + (pos - (double)lo) * (v[lo + 1] - v[lo]);
-}
-
 /* The median of key over the row's repetitions, else its median aggregate. */
 static double counter(const struct row *r, const char *key)
 {
@@ -104,8 +87,8 @@ static double counter(const struct row *r, const char *key)
 			v[n++] = json_number_value(x);
 	}
 	if (n) {
-		qsort(v, n, sizeof(v[0]), cmp_double);
-		return quantile(v, n, 0.5);
+		qsort(v, n, sizeof(v[0]), pt_cmp_double);
+		return pt_quantile_sorted(v, n, 0.5);
 	}
 	x = json_object_get(r->agg_median, key);
 	return json_is_number(x) ? json_number_value(x) : NAN;
@@ -268,8 +251,8 @@ static void derive_times(struct row *r)
 	if (n) {
 		double mean = 0, var = 0;
 
-		qsort(v, n, sizeof(v[0]), cmp_double);
-		r->time_s = quantile(v, n, 0.5);
+		qsort(v, n, sizeof(v[0]), pt_cmp_double);
+		r->time_s = pt_quantile_sorted(v, n, 0.5);
 		if (n < 2)
 			return;
 		for (size_t i = 0; i < n; i++)
@@ -278,9 +261,9 @@ static void derive_times(struct row *r)
 			var += (v[i] - mean) * (v[i] - mean) / (double)(n - 1);
 		r->cv = mean > 0 ? sqrt(var) / mean : NAN;
 		if (r->time_s > 0)
-			r->spread =
-			    (quantile(v, n, 0.75) - quantile(v, n, 0.25)) / 2 /
-			    r->time_s;
+			r->spread = (pt_quantile_sorted(v, n, 0.75) -
+				     pt_quantile_sorted(v, n, 0.25)) /
+				    2 / r->time_s;
 		return;
 	}
 	if (!r->agg_median)
