@@ -90,21 +90,16 @@ static double cl_get(const struct cl_meas *m, const char *key)
 		return NAN;
 	json_array_foreach(m->entries, i, e)
 	{
-		json_t *v;
+		json_t *v = json_object_get(e, key);
 		double x;
 
-		if (json_is_true(json_object_get(e, "error_occurred")))
+		if (pt_gb_failed(e))
 			return NAN;
-		if (!strcmp(key, "wall")) {
-			v = json_object_get(e, "real_time");
-			x = json_number_value(v) *
-			    pt_json_unit_seconds(json_string_value(
-				json_object_get(e, "time_unit")));
-		} else {
-			v = json_object_get(e, key);
-			x = json_number_value(v);
-		}
-		if (!json_is_number(v) || n == 64)
+		if (!strcmp(key, "wall"))
+			x = pt_gb_real_time_s(e);
+		else
+			x = json_is_number(v) ? json_number_value(v) : NAN;
+		if (isnan(x) || n == 64)
 			continue;
 		values[n++] = x;
 	}
@@ -121,7 +116,7 @@ static const char *cl_error(const struct cl_meas *m)
 		return "not run";
 	json_array_foreach(m->entries, i, e)
 	{
-		if (json_is_true(json_object_get(e, "error_occurred")))
+		if (pt_gb_failed(e))
 			return json_string_value(
 			    json_object_get(e, "error_message"));
 	}
@@ -215,11 +210,8 @@ static const struct cl_meas *cl_run(struct cl_session *s, struct cl_row *r,
 	benches = json_object_get(doc, "benchmarks");
 	json_array_foreach(benches, i, e)
 	{
-		const char *type =
-		    json_string_value(json_object_get(e, "run_type"));
-
 		json_array_append(json_object_get(s->doc, "benchmarks"), e);
-		if (!type || !strcmp(type, "iteration"))
+		if (pt_gb_is_iteration(e))
 			json_array_append(m->entries, e);
 	}
 out:
@@ -596,8 +588,6 @@ static void claim_order(struct cl_session *s, struct cl_row *r)
 
 	json_array_foreach(json_object_get(s->doc, "benchmarks"), i, e)
 	{
-		const char *type =
-		    json_string_value(json_object_get(e, "run_type"));
 		const char *msg =
 		    json_string_value(json_object_get(e, "error_message"));
 		double iters =
@@ -606,9 +596,7 @@ static void claim_order(struct cl_session *s, struct cl_row *r)
 
 		if (msg && strstr(msg, "returned checksum"))
 			f.misplaced++;
-		if (type && strcmp(type, "iteration"))
-			continue;
-		if (json_is_true(json_object_get(e, "error_occurred")))
+		if (!pt_gb_is_iteration(e) || pt_gb_failed(e))
 			continue;
 		f.jobs_checked += iters;
 		f.tasks_checked += iters * tasks;

@@ -64,16 +64,6 @@ struct table {
 	double load; /* the 1-minute load average when the run began */
 };
 
-static double entry_time_s(json_t *e)
-{
-	json_t *t = json_object_get(e, "real_time");
-
-	if (!json_is_number(t))
-		return NAN;
-	return json_number_value(t) * pt_json_unit_seconds(json_string_value(
-					  json_object_get(e, "time_unit")));
-}
-
 /* The median of key over the row's repetitions, else its median aggregate. */
 static double counter(const struct row *r, const char *key)
 {
@@ -193,9 +183,6 @@ static int add_entry(struct table *t, json_t *e)
 {
 	const char *run_name =
 	    json_string_value(json_object_get(e, "run_name"));
-	const char *type = json_string_value(json_object_get(e, "run_type"));
-	const char *agg =
-	    json_string_value(json_object_get(e, "aggregate_name"));
 	struct row *r;
 
 	if (!run_name)
@@ -205,7 +192,7 @@ static int add_entry(struct table *t, json_t *e)
 	r = row_for(t, run_name);
 	if (!r)
 		return -ENOMEM;
-	if (json_is_true(json_object_get(e, "error_occurred"))) {
+	if (pt_gb_failed(e)) {
 		if (!r->error)
 			r->error = json_string_value(
 			    json_object_get(e, "error_message"));
@@ -213,12 +200,12 @@ static int add_entry(struct table *t, json_t *e)
 			r->error = "error";
 		return 0;
 	}
-	if (type && !strcmp(type, "aggregate")) {
-		if (agg && !strcmp(agg, "median"))
+	if (pt_gb_is_aggregate(e)) {
+		if (pt_gb_aggregate_is(e, "median"))
 			r->agg_median = e;
-		else if (agg && !strcmp(agg, "cv"))
+		else if (pt_gb_aggregate_is(e, "cv"))
 			r->agg_cv = e;
-		else if (agg && !strcmp(agg, "stddev"))
+		else if (pt_gb_aggregate_is(e, "stddev"))
 			r->agg_stddev = e;
 		return 0;
 	}
@@ -242,7 +229,7 @@ static void derive_times(struct row *r)
 
 	r->time_s = r->spread = r->cv = NAN;
 	for (size_t i = 0; i < r->niters; i++) {
-		double s = entry_time_s(r->iters[i]);
+		double s = pt_gb_real_time_s(r->iters[i]);
 
 		if (isfinite(s))
 			v[n++] = s;
@@ -268,7 +255,7 @@ static void derive_times(struct row *r)
 	}
 	if (!r->agg_median)
 		return;
-	r->time_s = entry_time_s(r->agg_median);
+	r->time_s = pt_gb_real_time_s(r->agg_median);
 	r->reps = (size_t)json_integer_value(
 	    json_object_get(r->agg_median, "repetitions"));
 	/* A percentage aggregate's real_time is the ratio itself. */
@@ -277,7 +264,7 @@ static void derive_times(struct row *r)
 		r->cv =
 		    json_number_value(json_object_get(r->agg_cv, "real_time"));
 	if (r->agg_stddev && r->time_s > 0)
-		r->spread = entry_time_s(r->agg_stddev) / r->time_s;
+		r->spread = pt_gb_real_time_s(r->agg_stddev) / r->time_s;
 }
 
 static void derive(struct table *t, struct row *r)
