@@ -23,6 +23,7 @@
  * (rep_plot_kill_children), and a SIGINT, SIGTERM or SIGHUP held pending by
  * report.c ends the run at once: children killed and reaped, -EINTR.
  */
+#include "pt_clock.h"
 #include "rep_internal.h"
 
 #include <ctype.h>
@@ -172,13 +173,6 @@ struct rep_batch {
 	char driver[64]; /* plots/.batch-N.gp; its done file .batch-N.gp.done */
 };
 
-static double rep_clock(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static int rep_batch_start(const struct rep_report *report, const char *gnuplot,
 			   const struct rep_plot_queue *q, struct rep_batch *b,
 			   int slot, unsigned seq)
@@ -225,7 +219,7 @@ static int rep_batch_start(const struct rep_report *report, const char *gnuplot,
 	b->pid = pid;
 	rep_children[slot] = pid;
 	/* a minute for gnuplot, plus a second per plot */
-	b->deadline = rep_clock() + 60 + (double)(b->to - b->from);
+	b->deadline = pt_now() + 60 + (double)(b->to - b->from);
 	return 0;
 }
 
@@ -334,7 +328,7 @@ static int rep_run_queue(struct rep_report *report, const char *gnuplot,
 			ret = -EINTR;
 			rep_plot_kill_children(SIGKILL);
 		}
-		double now = rep_clock();
+		double now = pt_now();
 		for (size_t k = 0; k < procs; k++) {
 			struct rep_batch *b = &batches[k];
 			int status;
