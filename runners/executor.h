@@ -115,7 +115,8 @@ struct ex_config {
 	 */
 	enum ex_start start;
 	/* forkserver: the server program; NULL: procthread-forkserver in the
-	 * directory of /proc/self/exe. */
+	 * directory of /proc/self/exe. A py-* workload's server is the same
+	 * path with "-py" appended (the other server has no CPython). */
 	const char *forkserver_path;
 	/*
 	 * NULL, or where stop() adds the accounting of workers that are not

@@ -300,8 +300,7 @@ static int process_pool_wait_running(struct process_pool *pool)
 	int ret;
 
 	for (;;) {
-		ret = pt_wait_count(ctl, &ctl->workers_running,
-				    pool->base.config.workers);
+		ret = pt_wait_running(ctl, pool->base.config.workers);
 		if (ret == 0)
 			break;
 		atomic_store(&ctl->child_event, 0);

@@ -570,7 +570,7 @@ static const char *const value_flags[] = {
     "--out",	   "--repetitions", "--min-time", "-p",	       "--executors",
     "--workloads", "--pin",
     "--on-task-failure", "--task-timeout", "--counters", "--trace",
-    "--transport", "--start",
+    "--transport", "--start", "--iterations",
     NULL,
 };
 /* clang-format on */
@@ -919,6 +919,16 @@ int pt_parse_args(int argc, char **argv, struct pt_options *o, char *err,
 				 "--benchmark_min_time=%.9g", s);
 			if ((rc = gb_push(o, o->gb_storage[1], err, errlen)))
 				return rc;
+		} else if (!strcmp(name, "--iterations")) {
+			if (pt_parse_u64(val, 1, PT_MAX_ITERATIONS, &v)) {
+				snprintf(err, errlen,
+					 "--iterations=%s: expected a whole "
+					 "number 1..%llu",
+					 val,
+					 (unsigned long long)PT_MAX_ITERATIONS);
+				return -EINVAL;
+			}
+			o->iterations = v;
 		} else if (arg[0] != '-') {
 			snprintf(err, errlen,
 				 "unexpected argument '%s' (see bench --help)",
@@ -930,6 +940,15 @@ int pt_parse_args(int argc, char **argv, struct pt_options *o, char *err,
 			return -EINVAL;
 		}
 	}
+	/* A fixed count needs no time: Google Benchmark would drop one. */
+	for (int i = 1; o->iterations && i < o->gb_argc; i++)
+		if (!strncmp(o->gb_argv[i], "--benchmark_min_time=", 21)) {
+			snprintf(err, errlen,
+				 "--iterations and --min-time exclude each "
+				 "other (a fixed count of iterations takes "
+				 "the time it takes)");
+			return -EINVAL;
+		}
 	/* --ci takes the median of three repetitions unless told. */
 	if (o->ci && !o->repetitions_given) {
 		snprintf(o->gb_storage[0], sizeof(o->gb_storage[0]),
@@ -981,6 +1000,10 @@ void pt_print_usage(void)
 	    "  --repetitions=N       repeat each benchmark N times, with "
 	    "aggregates\n"
 	    "  --min-time=S          run each benchmark at least S seconds\n"
+	    "  --iterations=N        exactly N jobs per repetition, whatever "
+	    "they take\n"
+	    "                        (instead of --min-time; steadier CPU "
+	    "per job for bench ab)\n"
 	    "  --timeout=S           per configuration (default 120s); a "
 	    "hang is recorded\n"
 	    "  --on-task-failure=P   abort (default), continue or retry:N: "

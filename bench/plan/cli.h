@@ -22,6 +22,7 @@
 #define PT_MAX_LIST	  256  /* entries in one expanded list */
 #define PT_CI_REPETITIONS 3    /* --ci without --repetitions */
 #define PT_MIN_TIMEOUT	  0.01 /* seconds: less cannot even start a child */
+#define PT_MAX_ITERATIONS 1000000000ull
 
 /* One --param K=V[,V...]: the values parsed per workload that has K. */
 struct pt_param_arg {
@@ -74,6 +75,7 @@ struct pt_options {
 
 	bool list, help, version;
 	bool repetitions_given; /* --repetitions or --benchmark_repetitions */
+	uint64_t iterations;	/* --iterations; 0: Google Benchmark decides */
 };
 
 /*
