@@ -127,7 +127,6 @@ struct rep_file {
 /* rep_stats.c: small numerics. */
 int rep_median_iqr(const double *values, size_t n, double *median, double *q1,
 		   double *q3);
-double rep_quantile_sorted(const double *sorted, size_t n, double p);
 int rep_fit_amdahl(const double *workers, const double *speedup, size_t n,
 		   struct rep_amdahl *fit);
 int rep_fit_usl(const double *workers, const double *capacity, size_t n,

@@ -43,7 +43,7 @@ static const char *const rep_known_counters[] = {
 
 /* Name parts that belong to the series (executor options) not the group. */
 static const char *const rep_series_keys[] = {
-    "schedule:", "chunk:", "wait:", "start:", NULL};
+    "schedule:", "chunk:", "wait:", "start:", "ranks:", NULL};
 
 /* Google Benchmark's own name suffixes, which are not configuration. */
 static const char *const rep_gb_suffixes[] = {
@@ -301,17 +301,11 @@ static int rep_add_entry(struct rep_file *file, json_t *entry, size_t index,
 			 bool aggregates, char *reason, size_t reason_size)
 {
 	int ret;
-	const char *run_type =
-	    json_string_value(json_object_get(entry, "run_type"));
-	bool is_aggregate = run_type && !strcmp(run_type, "aggregate");
+	bool is_aggregate = pt_gb_is_aggregate(entry);
 	if (is_aggregate != aggregates)
 		return 0;
-	if (is_aggregate) {
-		const char *agg =
-		    json_string_value(json_object_get(entry, "aggregate_name"));
-		if (!agg || strcmp(agg, "median"))
-			return 0;
-	}
+	if (is_aggregate && !pt_gb_aggregate_is(entry, "median"))
+		return 0;
 	char *name = rep_entry_run_name(entry);
 	char *workload = NULL, *executor = NULL, *series = NULL, *group = NULL;
 	unsigned workers = 0;
@@ -353,7 +347,7 @@ static int rep_add_entry(struct rep_file *file, json_t *entry, size_t index,
 		point->workers = workers;
 		name = workload = executor = series = group = NULL;
 	}
-	if (json_is_true(json_object_get(entry, "error_occurred"))) {
+	if (pt_gb_failed(entry)) {
 		if (!point->error) {
 			const char *msg = json_string_value(
 			    json_object_get(entry, "error_message"));

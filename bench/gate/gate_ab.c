@@ -70,6 +70,7 @@
 #include "plan.h"
 #include "pt_clock.h"
 #include "pt_exit.h"
+#include "pt_json.h"
 #include "results.h"
 #include "stats.h"
 
@@ -117,16 +118,6 @@ static const char *entry_run_name(json_t *e)
 	if (!json_is_string(name))
 		name = json_object_get(e, "name");
 	return json_string_value(name);
-}
-
-static bool is_median(json_t *e)
-{
-	json_t *type = json_object_get(e, "run_type");
-	json_t *agg = json_object_get(e, "aggregate_name");
-
-	return json_is_string(type) &&
-	       !strcmp(json_string_value(type), "aggregate") &&
-	       json_is_string(agg) && !strcmp(json_string_value(agg), "median");
 }
 
 void gate_ab_defaults(struct gate_ab_session *s)
@@ -528,17 +519,16 @@ static int merge_run(const struct gate_ab_session *s,
 	json_array_foreach(list, i, e)
 	{
 		const char *name = json_is_object(e) ? entry_run_name(e) : NULL;
-		json_t *type = json_object_get(e, "run_type"), *best;
+		json_t *best;
 
-		if (!name || json_is_true(json_object_get(e, "error_occurred")))
+		if (!name || pt_gb_failed(e))
 			continue;
 		if (s->run_stat == GATE_RUN_MEDIAN) {
-			if (is_median(e))
+			if (pt_gb_aggregate_is(e, "median"))
 				json_object_set(chosen, name, e);
 			continue;
 		}
-		if (json_is_string(type) &&
-		    strcmp(json_string_value(type), "iteration"))
+		if (!pt_gb_is_iteration(e))
 			continue;
 		best = json_object_get(chosen, name);
 		if (!best || badness(e, o->metric, higher) <
@@ -547,13 +537,13 @@ static int merge_run(const struct gate_ab_session *s,
 	}
 	json_array_foreach(list, i, e)
 	{
-		json_t *type = json_object_get(e, "run_type"), *to;
+		json_t *to;
 		const char *name;
 		json_int_t n;
 
 		if (!json_is_object(e) || !(name = entry_run_name(e)))
 			continue;
-		if (json_is_true(json_object_get(e, "error_occurred"))) {
+		if (pt_gb_failed(e)) {
 			/* kept as it is */
 		} else if (json_object_get(chosen, name)) {
 			if (json_object_get(chosen, name) != e)
@@ -563,8 +553,7 @@ static int merge_run(const struct gate_ab_session *s,
 					    json_string("iteration"));
 			json_object_del(e, "aggregate_name");
 			json_object_del(e, "aggregate_unit");
-		} else if (json_is_string(type) &&
-			   strcmp(json_string_value(type), "iteration")) {
+		} else if (!pt_gb_is_iteration(e)) {
 			continue;
 		}
 		to = renamed(s->rename, name);

@@ -45,6 +45,7 @@
 #include "pt_clock.h"
 #include "pt_exit.h"
 #include "pt_threshold.h"
+#include "stats.h"
 
 #define MAX_EFFECTS  16
 #define MAX_SESSIONS 1000
@@ -300,22 +301,9 @@ static void wilson(unsigned k, unsigned n, double *lo, double *hi)
 	*hi = fmin(1, c + h);
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
 static double median_ratio(struct effect_row *r)
 {
-	if (!r->n_ratios)
-		return NAN;
-	qsort(r->ratios, r->n_ratios, sizeof(*r->ratios), cmp_double);
-	return r->n_ratios % 2 ? r->ratios[r->n_ratios / 2]
-			       : (r->ratios[r->n_ratios / 2 - 1] +
-				  r->ratios[r->n_ratios / 2]) /
-				     2;
+	return gate_median(r->ratios, r->n_ratios);
 }
 
 static void print_settings(const struct power *p, FILE *f, bool md)
