@@ -715,6 +715,21 @@ static int pin_compare_spread(const void *a, const void *b)
 	return pin_compare_compact(a, b);
 }
 
+int pt_start_check(const char *name, const struct ex_config *config, char *err,
+		   size_t errlen)
+{
+	if (config->workers == 0) {
+		snprintf(err, errlen, "%s needs at least one worker", name);
+		return -EINVAL;
+	}
+	if (pt_pin_prepare(config->pin)) {
+		snprintf(err, errlen, "%s: cannot read the allowed CPUs to pin",
+			 name);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 int pt_pin_prepare(enum ex_pin pin)
 {
 	static struct pin_cpu cpus[CPU_SETSIZE];

@@ -322,6 +322,14 @@ void pt_child_setup(pid_t parent);
  * EX_PIN_NONE both do nothing. Returns 0 or a negative errno code.
  */
 int pt_pin_prepare(enum ex_pin pin);
+/*
+ * The check every executor's start() opens with: at least one worker, and
+ * the CPU order of --pin prepared (pt_pin_prepare). 0, or -EINVAL with
+ * "NAME needs at least one worker" or "NAME: cannot read the allowed CPUs
+ * to pin" in err.
+ */
+int pt_start_check(const char *name, const struct ex_config *config, char *err,
+		   size_t errlen);
 void pt_pin_self(unsigned worker);
 
 /* The CPU worker is pinned to under the prepared policy, or -1 for none. */
@@ -372,5 +380,7 @@ extern const struct executor_ops ex_process_spawn;
 extern const struct executor_ops ex_python_serial;
 extern const struct executor_ops ex_python_threads;
 extern const struct executor_ops ex_python_processes;
+extern const struct executor_ops ex_mpi;
+extern const struct executor_ops ex_mpi_thread_pool;
 
 #endif

@@ -656,17 +656,9 @@ static int process_pool_start(const struct ex_config *config,
 	int ret = 0;
 
 	*out = NULL;
-	if (workers == 0) {
-		snprintf(err, errlen, "process-pool needs at least one worker");
-		ret = -EINVAL;
+	ret = pt_start_check("process-pool", config, err, errlen);
+	if (ret)
 		goto out;
-	}
-	if (pt_pin_prepare(config->pin)) {
-		snprintf(err, errlen, "%s: cannot read the allowed CPUs to pin",
-			 "process-pool");
-		ret = -EINVAL;
-		goto out;
-	}
 	pool = calloc(1, sizeof(*pool));
 	if (pool)
 		pool->ctl_fd = -1;

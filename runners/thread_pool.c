@@ -87,17 +87,9 @@ static int thread_pool_start(const struct ex_config *config,
 	int ret = 0;
 
 	*out = NULL;
-	if (workers == 0) {
-		snprintf(err, errlen, "thread-pool needs at least one worker");
-		ret = -EINVAL;
+	ret = pt_start_check("thread-pool", config, err, errlen);
+	if (ret)
 		goto out;
-	}
-	if (pt_pin_prepare(config->pin)) {
-		snprintf(err, errlen, "%s: cannot read the allowed CPUs to pin",
-			 "thread-pool");
-		ret = -EINVAL;
-		goto out;
-	}
 	pool = calloc(1, sizeof(*pool));
 	if (!pool) {
 		ret = -ENOMEM;
