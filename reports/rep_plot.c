@@ -12,6 +12,7 @@
  * warned about; the rest of the report goes on. Each step is bounded: a
  * gnuplot that has not finished within a minute is killed.
  */
+#include "outfile.h"
 #include "rep_internal.h"
 
 #include <ctype.h>
@@ -107,7 +108,7 @@ static int rep_plot(struct rep_report *report, const char *gnuplot,
 	char plots[4096], path[4200];
 	snprintf(plots, sizeof(plots), "%s/plots", report->dir);
 	snprintf(path, sizeof(path), "%s/%s.gp", plots, base);
-	FILE *f = fopen(path, "w");
+	FILE *f = pt_fopen_write(path);
 	if (!f)
 		return -errno;
 	fprintf(f,
@@ -126,9 +127,10 @@ static int rep_plot(struct rep_report *report, const char *gnuplot,
 	    "background rgb 'white'\n"
 	    "set output out.'.png'\n"
 	    "replot\nset output\n");
-	if (fclose(f))
-		return -EIO;
-	int ret = rep_run_gnuplot(gnuplot, plots, path + strlen(plots) + 1);
+	int ret = pt_fclose(f);
+	if (ret)
+		return ret;
+	ret = rep_run_gnuplot(gnuplot, plots, path + strlen(plots) + 1);
 	char svg[4200], png[4200];
 	snprintf(svg, sizeof(svg), "%s/%s.svg", plots, base);
 	snprintf(png, sizeof(png), "%s/%s.png", plots, base);
