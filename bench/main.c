@@ -19,6 +19,7 @@
 #include "commands.h"
 #include "complete.h"
 #include "console.h"
+#include "ex_mpi.h"
 #include "gate.h"
 #include "gbw.h"
 #include "info.h"
@@ -100,6 +101,10 @@ static void print_list(void)
 		printf("  %-24s %s\n", name, e->summary);
 		if (e->unavailable)
 			printf("  %-24s unavailable: %s\n", "", e->unavailable);
+		else if (e->named_only)
+			printf("  %-24s only when named: --executor=all leaves "
+			       "it out\n",
+			       "");
 	}
 	printf("\nSchedules (--schedule): static, dynamic, guided. "
 	       "Wait policies (--wait): adaptive, spin, block.\n");
@@ -414,12 +419,14 @@ static int pyref_command(int argc, char **argv)
 const struct pt_command pt_commands[] = {
     {"report", "RESULTS.json [MORE.json...] -o DIR", rep_main},
     {"compare", "BASE.json NEW.json [OPTIONS]", gate_main},
-    {"ab", "--baseline=OTHER_BENCH [OPTIONS] [BENCH ARGS...]", gate_ab_main},
+    {"ab", "--baseline=OTHER_BENCH [--preset=3pct] [OPTIONS] [BENCH ARGS...]",
+     gate_ab_main},
     {"gate-power",
-     "[--sessions=N] [--effects=LIST] [AB OPTIONS] [BENCH ARGS...]",
+     "[--preset=3pct] [--sessions=N] [--effects=LIST] [AB OPTIONS] [BENCH "
+     "ARGS...]",
      gate_power_main},
     {"info", "[--format=json]", info_main},
-    {"overhead", "[--quick] [--format=console|json] [--out FILE]",
+    {"overhead", "[--quick] [--only=TEXT] [--format=console|json] [--out FILE]",
      overhead_main},
     {"claims",
      "[--quick] [--only=LIST] [--format=console|md|json] [--out=FILE]",
@@ -454,6 +461,12 @@ int main(int argc, char **argv)
 	/* A process-spawn child: nothing else of bench may run first. */
 	if (argc > 1 && !strcmp(argv[1], EX_SPAWN_WORKER_FLAG))
 		return pt_spawn_worker_main(argc, argv);
+	/* A rank of the mpi executors, likewise. */
+	if (argc > 1 && !strcmp(argv[1], EX_MPI_WORKER_FLAG))
+		return pt_mpi_worker_main(argc, argv);
+	/* Under a user's mpiexec: rank 0 runs bench, the others exit. */
+	if (ex_mpi_launched_rank_exits())
+		return 0;
 	if (argc > 1 && !strcmp(argv[1], EX_POOL_WORKER_FLAG))
 		return pt_pool_worker_main(argc, argv);
 	/* A closed pipe or a file-size limit is a write error to report

@@ -75,7 +75,10 @@ enum ex_start { EX_START_FORK, EX_START_FORKSERVER, EX_START_SPAWN };
 typedef uint64_t (*ex_task_fn)(void *arg, uint64_t index, unsigned worker);
 
 struct ex_config {
-	unsigned workers;	   /* >= 1; ignored by serial */
+	unsigned workers; /* >= 1; ignored by serial */
+	/* mpi+thread-pool only (0 elsewhere, read as 1): threads per rank,
+	 * T of --workers=RxT; workers is then R x T. */
+	unsigned threads;
 	enum ex_schedule schedule; /* pools only */
 	uint64_t chunk;		   /* 0 = the schedule's default */
 	uint64_t max_tasks;	   /* largest ntasks any job will have */
@@ -112,8 +115,34 @@ struct ex_config {
 	 */
 	enum ex_start start;
 	/* forkserver: the server program; NULL: procthread-forkserver in the
-	 * directory of /proc/self/exe. */
+	 * directory of /proc/self/exe. A py-* workload's server is the same
+	 * path with "-py" appended (the other server has no CPython). */
 	const char *forkserver_path;
+	/*
+	 * NULL, or where stop() adds the accounting of workers that are not
+	 * this process's children (mpi ranks are children of Open MPI's
+	 * orted, so getrusage(RUSAGE_CHILDREN) never sees them).
+	 */
+	struct ex_usage *foreign_usage;
+};
+
+/* Accounting of whole worker processes, summed over them. */
+struct ex_usage {
+	double user_s, sys_s;
+	double vol_ctxsw, invol_ctxsw, minflt, majflt;
+	double peak_rss_bytes; /* sum of every process's VmHWM */
+	unsigned processes;
+};
+
+/*
+ * One task as a worker that cannot run the caller's wrapped function (mpi
+ * ranks) saw it: CLOCK_MONOTONIC start and end, the worker index, the
+ * process. end_ns 0: not run.
+ */
+struct ex_task_time {
+	uint64_t start_ns, end_ns;
+	uint32_t worker;
+	int32_t pid;
 };
 
 /* "fork", "forkserver", "spawn"; parse returns 0 or -EINVAL. */
@@ -170,6 +199,8 @@ struct ex_job {
 	uint64_t ntasks;   /* may be 0 */
 	uint64_t *results; /* ntasks slots, caller's private memory */
 	struct ex_failures *failures; /* NULL, or where failures are recorded */
+	/* NULL, or ntasks slots an executor with times_tasks fills in. */
+	struct ex_task_time *times;
 };
 
 /* Every executor instance begins with this header. */
@@ -177,6 +208,9 @@ struct executor {
 	const struct executor_ops *ops;
 	struct ex_config config;
 	char error[256]; /* set when map() or start() fails */
+	/* Set by start(), or empty: what the entry's label says about the
+	 * run (mpi: "btl=vader hosts=1"). */
+	char label[96];
 };
 
 struct executor_ops {
@@ -190,6 +224,13 @@ struct executor_ops {
 	/* NULL, or the prefix of the only workloads it runs (a reference
 	 * executor: "all" leaves it out, the plan refuses other workloads) */
 	const char *workload_prefix;
+	bool times_tasks; /* fills job->times when given (runs_spec) */
+	/* Runs only when named: "all" (and the default) leaves it out (mpi:
+	 * each configuration starts Open MPI, about a second). */
+	bool named_only;
+	/* Each worker process runs config.threads threads (mpi+thread-pool):
+	 * --workers=RxT names R x T workers. */
+	bool threads_per_worker;
 
 	/* Returns 0 and *out, or a negative errno code (then *out is NULL). */
 	int (*start)(const struct ex_config *config, struct executor **out,
