@@ -29,6 +29,7 @@
 #include "progress.h"
 #include "pt_config.h"
 #include "pt_exit.h"
+#include "pt_json.h"
 #include "pyref.h"
 #include "report.h"
 #include "results.h"
@@ -141,12 +142,14 @@ static void warn_thread_executors(const struct pt_options *o)
 static int add_counters_context(struct pt_options *o)
 {
 	char unavailable[1024], warning[1200], err[256], counted[600] = "";
+	char shown[4 * sizeof(err)];
 	int rc =
 	    pt_counters_resolve(&o->counters, unavailable, sizeof(unavailable),
 				warning, sizeof(warning), err, sizeof(err));
 
 	if (rc) {
-		fprintf(stderr, "bench: %s\n", err);
+		fprintf(stderr, "bench: %s\n",
+			pt_escape_text(err, shown, sizeof(shown)));
 		return rc;
 	}
 	if (warning[0])
@@ -205,14 +208,11 @@ static int dry_run(const struct pt_options *o, const struct pt_plan *plan)
 /* --dry-run: path (of flag; NULL: none) could be written, as a run would. */
 static int check_writable(const char *flag, const char *path)
 {
-	struct pt_outfile probe = {.fd = -1};
-	int rc = path ? pt_outfile_open(&probe, path) : 0;
+	const char *why = NULL;
+	int rc = path ? pt_outfile_check(path, &why) : 0;
 
-	pt_outfile_abort(&probe);
-	free(probe.path);
 	if (rc)
-		fprintf(stderr, "bench: %s %s: %s\n", flag, path,
-			strerror(-rc));
+		fprintf(stderr, "bench: %s %s: %s\n", flag, path, why);
 	return rc;
 }
 
@@ -226,7 +226,7 @@ static int write_trace(const struct pt_options *o, struct pt_outfile *of)
 	json_decref(trace);
 	if (rc)
 		fprintf(stderr, "bench: --trace %s: %s\n", o->trace_path,
-			strerror(-rc));
+			pt_outfile_strerror(of, rc));
 	else if (sampled)
 		fprintf(stderr,
 			"bench: --trace: %u configuration%s had more than %d "
@@ -255,7 +255,7 @@ static int run(int argc, char **argv)
 	unsigned max_workers = 0;
 	json_t *doc = NULL;
 	const char *bad = NULL;
-	char err[512];
+	char err[512], shown[4 * sizeof(err)];
 	int rc, status = EXIT_USAGE;
 
 	if (!o) {
@@ -265,7 +265,8 @@ static int run(int argc, char **argv)
 	pt_supervise_init();
 	rc = pt_parse_args(argc, argv, o, err, sizeof(err));
 	if (rc) {
-		fprintf(stderr, "bench: %s\n", err);
+		fprintf(stderr, "bench: %s\n",
+			pt_escape_text(err, shown, sizeof(shown)));
 		goto out;
 	}
 	if (o->help) {
@@ -294,7 +295,8 @@ static int run(int argc, char **argv)
 	}
 	rc = pt_plan_build(o, &plan, err, sizeof(err));
 	if (rc) {
-		fprintf(stderr, "bench: %s\n", err);
+		fprintf(stderr, "bench: %s\n",
+			pt_escape_text(err, shown, sizeof(shown)));
 		goto out;
 	}
 	if (o->dry_run && (check_writable("--out", o->out_path) ||
@@ -308,7 +310,7 @@ static int run(int argc, char **argv)
 		rc = pt_outfile_open(&out, o->out_path);
 		if (rc) {
 			fprintf(stderr, "bench: --out %s: %s\n", o->out_path,
-				strerror(-rc));
+				pt_outfile_strerror(&out, rc));
 			goto out;
 		}
 	}
@@ -318,7 +320,8 @@ static int run(int argc, char **argv)
 			rc = o->trace_fd = pt_trace_parts_open();
 		if (rc < 0) {
 			fprintf(stderr, "bench: --trace %s: %s\n",
-				o->trace_path, strerror(-rc));
+				o->trace_path,
+				pt_outfile_strerror(&trace_out, rc));
 			goto out;
 		}
 	}
@@ -345,6 +348,12 @@ static int run(int argc, char **argv)
 		pt_results_mark_incomplete(doc, sum.interrupted == SIGINT
 						    ? "interrupted by SIGINT"
 						    : "interrupted by SIGTERM");
+	else if (sum.stdout_errno) {
+		snprintf(err, sizeof(err), "standard output: %s",
+			 strerror(sum.stdout_errno));
+		pt_results_mark_incomplete(doc, err);
+		pt_stdout_note(sum.stdout_errno);
+	}
 	if (o->format == GB_FORMAT_CONSOLE && !o->console_full &&
 	    pt_console_render(doc, stdout) < 0)
 		fprintf(stderr, "bench: out of memory for the console table\n");
@@ -374,8 +383,8 @@ static int run(int argc, char **argv)
 		rc = pt_outfile_commit(&out, doc);
 		if (rc) {
 			fprintf(stderr, "bench: --out %s: %s\n", o->out_path,
-				strerror(-rc));
-			status = EXIT_USAGE;
+				pt_outfile_strerror(&out, rc));
+			status = out.signal ? 128 + out.signal : EXIT_USAGE;
 		}
 	}
 	if (o->trace_path && write_trace(o, &trace_out))
@@ -390,7 +399,6 @@ static int run(int argc, char **argv)
 			sum.failed, plan.n);
 out:
 	pt_outfile_abort(&out);
-	free(out.path);
 	pt_outfile_abort(&trace_out);
 	if (o->trace_fd >= 0)
 		close(o->trace_fd);
@@ -428,24 +436,12 @@ const struct pt_command pt_commands[] = {
     {NULL, NULL, NULL},
 };
 
-int main(int argc, char **argv)
+/* The subcommand that argv names; its exit status. */
+static int dispatch(int argc, char **argv)
 {
-	/* A process-spawn child: nothing else of bench may run first. */
-	if (argc > 1 && !strcmp(argv[1], EX_SPAWN_WORKER_FLAG))
-		return pt_spawn_worker_main(argc, argv);
-	/* A rank of the mpi executors, likewise. */
-	if (argc > 1 && !strcmp(argv[1], EX_MPI_WORKER_FLAG))
-		return pt_mpi_worker_main(argc, argv);
-	/* Under a user's mpiexec: rank 0 runs bench, the others exit. */
-	if (ex_mpi_launched_rank_exits())
-		return 0;
 	if (argc == 2 && (!strcmp(argv[1], "--completion=bash") ||
 			  !strcmp(argv[1], "--completion")))
-		return pt_print_bash_completion(stdout) || fflush(stdout)
-			   ? EXIT_USAGE
-			   : 0;
-	if (argc > 1 && !strcmp(argv[1], EX_POOL_WORKER_FLAG))
-		return pt_pool_worker_main(argc, argv);
+		return pt_print_bash_completion(stdout) ? EXIT_USAGE : 0;
 	for (unsigned i = 0; argc > 1 && pt_commands[i].name; i++)
 		if (!strcmp(argv[1], pt_commands[i].name))
 			return pt_commands[i].fn(argc - 1, argv + 1);
@@ -456,4 +452,36 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	return run(argc, argv);
+}
+
+int main(int argc, char **argv)
+{
+	int status, rc;
+
+	/* A process-spawn child: nothing else of bench may run first. */
+	if (argc > 1 && !strcmp(argv[1], EX_SPAWN_WORKER_FLAG))
+		return pt_spawn_worker_main(argc, argv);
+	/* A rank of the mpi executors, likewise. */
+	if (argc > 1 && !strcmp(argv[1], EX_MPI_WORKER_FLAG))
+		return pt_mpi_worker_main(argc, argv);
+	/* Under a user's mpiexec: rank 0 runs bench, the others exit. */
+	if (ex_mpi_launched_rank_exits())
+		return 0;
+	if (argc > 1 && !strcmp(argv[1], EX_POOL_WORKER_FLAG))
+		return pt_pool_worker_main(argc, argv);
+	/* A closed pipe or a file-size limit is a write error to report
+	 * (EPIPE, EFBIG), not a death that loses the results. */
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGXFSZ, SIG_IGN);
+	pt_stdout_install();
+	status = dispatch(argc, argv);
+	/* Every subcommand's standard output, checked once: its writes,
+	 * the flush and the close. */
+	rc = pt_stdout_close();
+	if (rc) {
+		fprintf(stderr, "bench: standard output: %s\n", strerror(-rc));
+		if (status == 0 || status == 1)
+			status = EXIT_USAGE;
+	}
+	return status;
 }

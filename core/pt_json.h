@@ -107,6 +107,84 @@ out:
 	return root;
 }
 
+/*
+ * A time of a results entry, the one rule bench compare and bench report
+ * share: "time_unit" is there and one of ns, us, ms, s (Google Benchmark
+ * always writes it; guessing nanoseconds misreads a file by 1000x), the
+ * value entry[key] is a number, finite and positive in nanoseconds (so
+ * real_time 1e308 in us, infinite in ns, is refused by both). *ns gets the
+ * value in nanoseconds. Returns 0, or -EINVAL with why (len bytes) the
+ * phrase that says what is wrong, the same for both readers.
+ */
+static inline int pt_json_time_ns(json_t *entry, const char *key, double *ns,
+				  char *why, size_t len)
+{
+	static const char *const units[] = {"ns", "us", "ms", "s"};
+	static const double scale[] = {1, 1e3, 1e6, 1e9};
+	json_t *unit = json_object_get(entry, "time_unit");
+	json_t *v = json_object_get(entry, key);
+	const char *u = json_string_value(unit);
+	unsigned k;
+
+	for (k = 0; u && k < 4 && strcmp(u, units[k]); k++)
+		;
+	if (!json_is_number(v))
+		snprintf(why, len, "no numeric \"%s\"", key);
+	else if (!unit)
+		snprintf(why, len,
+			 "no \"time_unit\" (Google Benchmark always writes "
+			 "it)");
+	else if (!u || k == 4)
+		snprintf(why, len,
+			 "unknown \"time_unit\" (expected ns, us, ms or s)");
+	else if (!isfinite(*ns = json_number_value(v) * scale[k]))
+		snprintf(why, len, "\"%s\" is not finite", key);
+	else if (*ns <= 0)
+		snprintf(why, len, "\"%s\" is not a positive time", key);
+	else
+		return 0;
+	return -EINVAL;
+}
+
+/*
+ * in, for a message: bytes that are not printable UTF-8 (control
+ * characters such as ESC, which a terminal would obey, and invalid UTF-8
+ * sequences) become \xHH; a backslash stays one. Always terminated;
+ * returns out.
+ */
+static inline char *pt_escape_text(const char *in, char *out, size_t len)
+{
+	size_t o = 0;
+	const unsigned char *p = (const unsigned char *)in;
+
+	while (*p && o + 5 < len) {
+		unsigned n = *p < 0x80		   ? 1
+			     : (*p & 0xe0) == 0xc0 ? 2
+			     : (*p & 0xf0) == 0xe0 ? 3
+			     : (*p & 0xf8) == 0xf0 ? 4
+						   : 0;
+		unsigned k = 1;
+
+		while (n > 1 && k < n && (p[k] & 0xc0) == 0x80)
+			k++;
+		/* Overlong two-byte forms and C1 controls (U+0080..U+009F)
+		 * are escaped too. */
+		if (n == 1 && *p >= 0x20 && *p != 0x7f) {
+			out[o++] = (char)*p++;
+		} else if (n > 1 && k == n && *p > 0xc1 &&
+			   !(*p == 0xc2 && p[1] < 0xa0) && o + n < len) {
+			memcpy(out + o, p, n);
+			o += n;
+			p += n;
+		} else {
+			o +=
+			    (size_t)snprintf(out + o, len - o, "\\x%02x", *p++);
+		}
+	}
+	out[o < len ? o : len - 1] = '\0';
+	return out;
+}
+
 /* Seconds per unit of a Google Benchmark "time_unit" (ns when absent). */
 static inline double pt_json_unit_seconds(const char *unit)
 {

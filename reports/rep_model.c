@@ -358,19 +358,16 @@ static int rep_add_entry(struct rep_file *file, json_t *entry, size_t index,
 		ret = 0;
 		goto out;
 	}
-	json_t *real = json_object_get(entry, "real_time");
-	json_t *unit_value = json_object_get(entry, "time_unit");
-	const char *unit = json_string_value(unit_value);
-	double us = json_is_number(real) && (!unit_value || unit)
-			? rep_time_us(json_number_value(real), unit)
-			: NAN;
-	if (!isfinite(us) || us <= 0) {
-		snprintf(reason, reason_size,
-			 "entry %zu (%s): no valid real_time/time_unit", index,
-			 point->name);
+	/* The rule bench compare applies too (pt_json.h). */
+	char bad[96];
+	double ns;
+	if (pt_json_time_ns(entry, "real_time", &ns, bad, sizeof(bad))) {
+		snprintf(reason, reason_size, "entry %zu (%s): %s", index,
+			 point->name, bad);
 		ret = -EINVAL;
 		goto out;
 	}
+	double us = ns / 1e3;
 	if ((ret = rep_push_double(&point->times_us, &point->ntimes, us)))
 		goto out;
 	const char *key;

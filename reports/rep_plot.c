@@ -23,6 +23,7 @@
  * (rep_plot_kill_children), and a SIGINT, SIGTERM or SIGHUP held pending by
  * report.c ends the run at once: children killed and reaped, -EINTR.
  */
+#include "outfile.h"
 #include "pt_clock.h"
 #include "rep_internal.h"
 
@@ -98,7 +99,7 @@ static int rep_plot(struct rep_report *report, struct rep_plot_queue *q,
 {
 	char path[4200];
 	snprintf(path, sizeof(path), "%s/plots/%s.gp", report->dir, base);
-	FILE *f = fopen(path, "w");
+	FILE *f = pt_fopen_write(path);
 	if (!f)
 		return -errno;
 	fprintf(f,
@@ -117,8 +118,9 @@ static int rep_plot(struct rep_report *report, struct rep_plot_queue *q,
 	    "background rgb 'white'\n"
 	    "set output out.'.png'\n"
 	    "replot\nset output\n");
-	if (fclose(f))
-		return -EIO;
+	int ret = pt_fclose(f);
+	if (ret)
+		return ret;
 	if (q->n == q->cap) {
 		size_t cap = q->cap ? 2 * q->cap : 64;
 		char **grown = realloc(q->bases, cap * sizeof(*grown));
@@ -180,7 +182,7 @@ static int rep_batch_start(const struct rep_report *report, const char *gnuplot,
 	char path[4200];
 	snprintf(b->driver, sizeof(b->driver), ".batch-%u.gp", seq);
 	snprintf(path, sizeof(path), "%s/plots/%s", report->dir, b->driver);
-	FILE *f = fopen(path, "w");
+	FILE *f = pt_fopen_write(path);
 	if (!f)
 		return -errno;
 	/* after each plot, a line in the done file: which ones finished */
@@ -189,8 +191,9 @@ static int rep_batch_start(const struct rep_report *report, const char *gnuplot,
 			"reset session\nload '%s.gp'\nset print '%s.done' "
 			"append\nprint %zu\nset print\n",
 			q->bases[i], b->driver, i);
-	if (fclose(f))
-		return -EIO;
+	int closed = pt_fclose(f);
+	if (closed)
+		return closed;
 	pid_t pid = fork();
 	if (pid < 0) {
 		int err = -errno;

@@ -12,6 +12,7 @@
  * baseline, a failed configuration) is written "n/a" in the documents and left
  * empty in the CSV files, never invented.
  */
+#include "outfile.h"
 #include "rep_internal.h"
 
 #include <errno.h>
@@ -66,15 +67,13 @@ static FILE *rep_open(const char *dir, const char *name)
 {
 	char path[4096];
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	return fopen(path, "w");
+	return pt_fopen_write(path);
 }
 
+/* 0, or the real errno of a failed write (ENOSPC, EFBIG), not EIO. */
 static int rep_close(FILE *f)
 {
-	int bad = ferror(f);
-	if (fclose(f) || bad)
-		return -EIO;
-	return 0;
+	return pt_fclose(f);
 }
 
 static bool rep_exists(const char *dir, const char *name)

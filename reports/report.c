@@ -22,6 +22,8 @@
  * unless a running report holds it (an flock).
  */
 #include "report.h"
+#include "outfile.h"
+#include "pt_json.h"
 #include "pt_threshold.h"
 #include "rep_internal.h"
 
@@ -267,9 +269,9 @@ int rep_main(int argc, char **argv)
 	const char *out = NULL;
 	char **inputs = calloc((size_t)argc + 1, sizeof(*inputs));
 	size_t ninputs = 0;
-	char reason[REP_REASON_MAX] = "";
+	char reason[REP_REASON_MAX] = "", shown[4 * REP_REASON_MAX];
 	char *tmp = NULL, *old = NULL, *parent_copy = NULL, *base_copy = NULL;
-	char *out_copy = NULL;
+	char *out_copy = NULL, *real_out = NULL;
 	int status = 2;
 	sigset_t stop_signals, saved_mask;
 	bool masked = false;
@@ -352,14 +354,22 @@ int rep_main(int argc, char **argv)
 		r.files[i].label = rep_printf("f%zu", i + 1);
 		r.nfiles = i + 1;
 		if (rep_load(inputs[i], &r.files[i], reason, sizeof(reason))) {
-			fprintf(stderr, "bench: report: %s\n", reason);
+			fprintf(stderr, "bench: report: %s\n",
+				pt_escape_text(reason, shown, sizeof(shown)));
 			goto out;
 		}
 		rep_analyse(&r.files[i]);
 	}
 
+	/* A symbolic link: its target is the report directory (the link
+	 * stays). Messages name DIR as given. */
+	if (!(real_out = pt_resolve_links(out))) {
+		fprintf(stderr, "bench: report: %s: %s\n", out,
+			strerror(errno));
+		goto out;
+	}
 	struct stat st;
-	bool exists = stat(out, &st) == 0;
+	bool exists = stat(real_out, &st) == 0;
 	if (exists && !S_ISDIR(st.st_mode)) {
 		fprintf(stderr,
 			"bench: report: %s: exists and is not a "
@@ -367,15 +377,16 @@ int rep_main(int argc, char **argv)
 			out);
 		goto out;
 	}
-	if (exists && !rep_is_empty_dir(out) && !rep_is_report_dir(out)) {
+	if (exists && !rep_is_empty_dir(real_out) &&
+	    !rep_is_report_dir(real_out)) {
 		fprintf(stderr,
 			"bench: report: %s: exists and is not a report "
 			"(no index.html or report.md); not replacing it\n",
 			out);
 		goto out;
 	}
-	parent_copy = rep_strdup(out);
-	base_copy = rep_strdup(out);
+	parent_copy = rep_strdup(real_out);
+	base_copy = rep_strdup(real_out);
 	if (!parent_copy || !base_copy)
 		goto out;
 	const char *parent = dirname(parent_copy);
@@ -400,14 +411,19 @@ int rep_main(int argc, char **argv)
 		tmp = NULL;
 		goto out;
 	}
+	/* The replaced directory's mode and owner, or a plain mkdir's. */
 	mode_t mask = umask(0);
 	umask(mask);
-	chmod(tmp, 0777 & ~mask);
+	if (exists && (st.st_uid != geteuid() || st.st_gid != getegid()) &&
+	    chown(tmp, st.st_uid, st.st_gid))
+		st.st_mode &= ~(mode_t)(S_ISUID | S_ISGID);
+	chmod(tmp, exists ? st.st_mode & 07777 : 0777 & ~mask);
 	r.dir = tmp;
 	rep_collect_warnings(&r);
 	int written = rep_write_all(&r, reason, sizeof(reason));
 	if (written && written != -EINTR) {
-		fprintf(stderr, "bench: report: %s\n", reason);
+		fprintf(stderr, "bench: report: %s\n",
+			pt_escape_text(reason, shown, sizeof(shown)));
 		goto out;
 	}
 	sigset_t pending;
@@ -428,7 +444,7 @@ int rep_main(int argc, char **argv)
 		/* rename() replaces an empty directory: park the old report
 		 * in one, then put the new one in place. */
 		old = rep_printf("%s/.%s.old-XXXXXX", parent, base);
-		if (!old || !mkdtemp(old) || rename(out, old)) {
+		if (!old || !mkdtemp(old) || rename(real_out, old)) {
 			fprintf(stderr,
 				"bench: report: %s: cannot replace: %s\n", out,
 				strerror(errno));
@@ -439,11 +455,11 @@ int rep_main(int argc, char **argv)
 			goto out;
 		}
 	}
-	if (rename(tmp, out)) {
+	if (rename(tmp, real_out)) {
 		fprintf(stderr, "bench: report: %s: %s\n", out,
 			strerror(errno));
 		if (old)
-			rename(old, out);
+			rename(old, real_out);
 		goto out;
 	}
 	free(tmp);
@@ -465,6 +481,7 @@ out:
 	free(parent_copy);
 	free(base_copy);
 	free(out_copy);
+	free(real_out);
 	for (size_t i = 0; i < r.nfiles; i++)
 		rep_file_free(&r.files[i]);
 	free(r.files);

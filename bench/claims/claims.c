@@ -843,7 +843,7 @@ int claims_main(int argc, char **argv)
 		rc = pt_outfile_open(&out, out_path);
 		if (rc) {
 			fprintf(stderr, "bench: claims: --out %s: %s\n",
-				out_path, strerror(-rc));
+				out_path, pt_outfile_strerror(&out, rc));
 			goto out;
 		}
 	}
@@ -921,7 +921,7 @@ int claims_main(int argc, char **argv)
 		rc = pt_outfile_commit(&out, s.doc);
 		if (rc) {
 			fprintf(stderr, "bench: claims: --out %s: %s\n",
-				out_path, strerror(-rc));
+				out_path, pt_outfile_strerror(&out, rc));
 			status = EXIT_USAGE;
 		}
 	}

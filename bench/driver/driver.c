@@ -748,12 +748,14 @@ static int probe_setup(struct child_ctx *x)
 int pt_run_config(const struct pt_config *c, const struct pt_child_io *io)
 {
 	struct child_ctx x = {.c = c};
+	int display_errno = 0;
 	struct gb_run_options ro = {
 	    .display = io->display,
 	    .out_path = io->json_path,
 	    .print_header = io->print_header,
 	    .name_width = io->name_width,
 	    .before_output = pt_progress_clear,
+	    .display_errno = &display_errno,
 	};
 	size_t n = c->tasks ? c->tasks : 1;
 	gb_bench *b;
@@ -822,6 +824,8 @@ int pt_run_config(const struct pt_config *c, const struct pt_child_io *io)
 	free(x.must_fail);
 	free(x.failures.list);
 	fflush(stdout);
+	if (display_errno > 0 && display_errno < 128)
+		return PT_EXIT_STDOUT + display_errno;
 	if (ran >= 0 && x.resource_limited)
 		return PT_EXIT_RESOURCE;
 	return ran < 0 ? 3 : 0;

@@ -32,6 +32,12 @@ struct pt_child_io {
  * RLIMIT_NPROC, pids.max, threads-max); its results are still valid JSON.
  */
 #define PT_EXIT_RESOURCE 4
+/*
+ * PT_EXIT_STDOUT + errno (errno below 128): the child wrote Google
+ * Benchmark's rows on standard output (--format=csv, console-full) and that
+ * failed (ENOSPC, EPIPE); its results are still valid JSON.
+ */
+#define PT_EXIT_STDOUT 64
 
 /* Returns the exit status for the child process. */
 int pt_run_config(const struct pt_config *c, const struct pt_child_io *io);

@@ -1,10 +1,10 @@
 /*
  * Results: merging the JSON that each configuration child streamed to us
- * into one Google Benchmark document, and writing it so that a crash or a
- * signal never leaves a truncated file: the output goes to a temporary file
- * in the destination's directory (created before the run starts, so a bad
- * path fails early), which is renamed over the destination only when
- * complete.
+ * into one Google Benchmark document. It is written through outfile.h (a
+ * temporary file beside the destination, created before the run starts so
+ * that a bad path fails early, renamed over it only when complete; a device
+ * or FIFO written in place), so a crash or a signal never leaves a
+ * truncated file.
  */
 #include "results.h"
 
@@ -182,109 +182,4 @@ void pt_results_mark_incomplete(json_t *doc, const char *why)
 	if (json_is_object(ctx))
 		json_object_set_new(ctx, "procthread_incomplete",
 				    json_string(why));
-}
-
-int pt_outfile_open(struct pt_outfile *of, const char *path)
-{
-	char *copy, *dir;
-	int rc = 0;
-
-	memset(of, 0, sizeof(*of));
-	of->fd = -1;
-	copy = strdup(path);
-	of->path = strdup(path);
-	if (!copy || !of->path) {
-		rc = -ENOMEM;
-		goto out;
-	}
-	dir = dirname(copy);
-	if (asprintf(&of->tmp_path, "%s/.procthread-results.XXXXXX", dir) < 0) {
-		of->tmp_path = NULL;
-		rc = -ENOMEM;
-		goto out;
-	}
-	of->fd = mkostemp(of->tmp_path, O_CLOEXEC);
-	if (of->fd < 0) {
-		rc = -errno;
-		free(of->tmp_path);
-		of->tmp_path = NULL;
-		goto out;
-	}
-	/* The destination itself must not be a directory. */
-	if (access(path, F_OK) == 0) {
-		int probe = open(path, O_WRONLY | O_CLOEXEC);
-
-		if (probe < 0) {
-			rc = -errno;
-			goto out;
-		}
-		close(probe);
-	}
-out:
-	free(copy);
-	if (rc) {
-		pt_outfile_abort(of);
-		free(of->path);
-		of->path = NULL;
-	}
-	return rc;
-}
-
-int pt_outfile_commit(struct pt_outfile *of, json_t *doc)
-{
-	if (json_dumpfd(doc, of->fd,
-			JSON_INDENT(2) | JSON_REAL_PRECISION(17)) ||
-	    write(of->fd, "\n", 1) != 1) {
-		int rc = errno ? -errno : -EIO;
-
-		pt_outfile_abort(of);
-		free(of->path);
-		of->path = NULL;
-		return rc;
-	}
-	return pt_outfile_finish(of);
-}
-
-int pt_outfile_finish(struct pt_outfile *of)
-{
-	int rc = 0;
-
-	/* mkstemp made it 0600; give it the mode a plain create would. */
-	mode_t mask = umask(022);
-
-	umask(mask);
-	if (fsync(of->fd) || fchmod(of->fd, 0666 & ~mask)) {
-		rc = -errno;
-		goto out;
-	}
-	if (close(of->fd)) {
-		of->fd = -1;
-		rc = -errno;
-		goto out;
-	}
-	of->fd = -1;
-	if (rename(of->tmp_path, of->path)) {
-		rc = -errno;
-		goto out;
-	}
-	free(of->tmp_path);
-	of->tmp_path = NULL;
-out:
-	if (rc)
-		pt_outfile_abort(of);
-	free(of->path);
-	of->path = NULL;
-	return rc;
-}
-
-void pt_outfile_abort(struct pt_outfile *of)
-{
-	if (of->fd >= 0)
-		close(of->fd);
-	of->fd = -1;
-	if (of->tmp_path) {
-		unlink(of->tmp_path);
-		free(of->tmp_path);
-		of->tmp_path = NULL;
-	}
 }

@@ -9,11 +9,7 @@
 #include <jansson.h>
 #include <stddef.h>
 
-struct pt_outfile {
-	char *path;	/* the destination */
-	char *tmp_path; /* the temporary beside it, while open */
-	int fd;
-};
+#include "outfile.h" /* the results file is written through it */
 
 /*
  * Adds procthread's own context keys (kernel, build, command) to Google
@@ -47,17 +43,5 @@ void pt_results_tag(json_t *doc, size_t from, const char *key,
 
 /* Marks the document as cut short (interrupted by a signal). */
 void pt_results_mark_incomplete(json_t *doc, const char *why);
-
-/*
- * Creates the temporary file beside path now, so that an unwritable
- * destination is refused before anything runs. Returns 0 or -errno.
- */
-int pt_outfile_open(struct pt_outfile *of, const char *path);
-/* Writes doc, fsyncs, renames over the destination. 0 or -errno. */
-int pt_outfile_commit(struct pt_outfile *of, json_t *doc);
-/* For content written to of->fd by the caller: fsyncs, renames. */
-int pt_outfile_finish(struct pt_outfile *of);
-/* Removes the temporary file (on error or interrupt). */
-void pt_outfile_abort(struct pt_outfile *of);
 
 #endif

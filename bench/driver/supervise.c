@@ -234,6 +234,7 @@ _Noreturn static void child_main(const struct pt_config *c,
 	struct sigaction sa;
 	sigset_t none;
 	char path[32];
+	int status, rc;
 	struct pt_child_io io = {
 	    .json_path = path,
 	    .display = children_quiet(o) ? GB_FORMAT_JSON : o->format,
@@ -261,7 +262,11 @@ _Noreturn static void child_main(const struct pt_config *c,
 			dup2(null, STDOUT_FILENO);
 	}
 	snprintf(path, sizeof(path), "/dev/fd/%d", fd);
-	_exit(pt_run_config(c, &io));
+	status = pt_run_config(c, &io);
+	/* Google Benchmark's rows on standard output: did they get there? */
+	if (!children_quiet(o) && (rc = pt_stdout_close()) && -rc < 128)
+		status = PT_EXIT_STDOUT - rc;
+	_exit(status);
 }
 
 struct child_run {
@@ -469,10 +474,14 @@ static int run_one(const struct pt_options *o, const struct pt_plan *plan,
 		snprintf(msg, sizeof(msg), "timed out after %g s (--timeout)",
 			 o->timeout);
 	} else if (si.si_code != CLD_EXITED ||
-		   (si.si_status != 0 && si.si_status != PT_EXIT_RESOURCE)) {
+		   (si.si_status != 0 && si.si_status != PT_EXIT_RESOURCE &&
+		    !(si.si_status > PT_EXIT_STDOUT &&
+		      si.si_status < PT_EXIT_STDOUT + 128))) {
 		oom_counts_now(&oom_after);
 		describe_status(&si, &oom_before, &oom_after, msg, sizeof(msg));
 	} else {
+		if (si.si_status > PT_EXIT_STDOUT)
+			sum->stdout_errno = si.si_status - PT_EXIT_STDOUT;
 		merged = pt_results_merge(doc, r.buf ? r.buf : "", r.len, i,
 					  &errors);
 		if (merged >= 0) {
@@ -505,7 +514,10 @@ void pt_supervise(const struct pt_options *o, const struct pt_plan *plan,
 	bool header_done = false;
 
 	memset(sum, 0, sizeof(*sum));
-	for (size_t i = 0; i < plan->n && !got_signal; i++) {
+	/* Standard output failing (a full disk, a closed pipe) ends the
+	 * run: what it measured is kept for --out, marked incomplete. */
+	for (size_t i = 0; i < plan->n && !got_signal && !sum->stdout_errno;
+	     i++) {
 		const struct pt_config *c = &plan->configs[i];
 		size_t from =
 		    json_array_size(json_object_get(doc, "benchmarks"));

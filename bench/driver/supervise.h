@@ -20,6 +20,9 @@ struct pt_summary {
 	 * (EAGAIN), and the first one's name and error. */
 	unsigned resource_limited;
 	char resource_error[512];
+	/* A configuration child's write to standard output failed: the run
+	 * stopped after it (the errno, or 0). */
+	int stdout_errno;
 };
 
 /* Must be called once, before any thread exists, before pt_supervise. */

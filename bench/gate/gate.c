@@ -577,19 +577,29 @@ static void ctx_free(struct gate_ctx *c)
 	free(c->rows);
 }
 
-/* --out FILE: written beside FILE and renamed over it when complete, so
- * an existing FILE is never left truncated. */
+/* --out FILE: through outfile.h (a file is written beside it and renamed
+ * over it when complete, a device or FIFO in place); *why says why not. */
 static int write_out(const char *path, const struct gate_ctx *c,
-		     const char *base_path, const char *new_path)
+		     const char *base_path, const char *new_path,
+		     const char **why)
 {
+	static char reason[128];
 	struct pt_outfile of;
 	FILE *f;
 	int fd, err = pt_outfile_open(&of, path);
 
-	if (err)
+	if (!err && (fd = pt_outfile_ready(&of)) < 0)
+		err = fd;
+	if (err) {
+		snprintf(reason, sizeof(reason), "%s",
+			 pt_outfile_strerror(&of, err));
+		*why = reason;
+		pt_outfile_abort(&of);
 		return err;
-	fd = dup(of.fd);
+	}
+	fd = dup(fd);
 	f = fd < 0 ? NULL : fdopen(fd, "w");
+	errno = 0;
 	if (!f) {
 		err = -errno;
 		if (fd >= 0)
@@ -600,12 +610,11 @@ static int write_out(const char *path, const struct gate_ctx *c,
 	} else if (fclose(f)) {
 		err = errno ? -errno : -EIO;
 	}
-	if (err) {
-		pt_outfile_abort(&of);
-		free(of.path);
-		return err;
-	}
-	return pt_outfile_finish(&of);
+	if (!err)
+		err = pt_outfile_finish(&of);
+	pt_outfile_abort(&of);
+	*why = err ? strerror(-err) : NULL;
+	return err;
 }
 
 int gate_compare_files(const struct gate_options *o, const char *base_path,
@@ -615,6 +624,7 @@ int gate_compare_files(const struct gate_options *o, const char *base_path,
 	struct gate_set base = {0}, nw = {0};
 	size_t common = 0;
 	int status = EXIT_USAGE, err;
+	char shown[4 * 1024];
 
 	c.metric.name = o->metric;
 	c.metric.is_time =
@@ -701,21 +711,23 @@ int gate_compare_files(const struct gate_options *o, const char *base_path,
 		if (err == -ENOMEM)
 			fprintf(stderr, "bench: compare: out of memory\n");
 		else
-			fprintf(stderr, "bench: compare: %s\n", c.why);
+			fprintf(stderr, "bench: compare: %s\n",
+				pt_escape_text(c.why, shown, sizeof(shown)));
 		goto out;
 	}
 	if (o->out_path) {
-		err = write_out(o->out_path, &c, base_path, new_path);
+		const char *why = NULL;
+
+		err = write_out(o->out_path, &c, base_path, new_path, &why);
 		if (err) {
 			fprintf(stderr, "bench: compare: --out %s: %s\n",
-				o->out_path, strerror(-err));
+				o->out_path, why);
 			goto out;
 		}
 	}
-	if (!o->quiet && gate_print_all(&c, base_path, new_path, stdout)) {
-		fprintf(stderr, "bench: compare: writing the output failed\n");
+	/* A failed write to standard output is reported once, by main. */
+	if (!o->quiet && gate_print_all(&c, base_path, new_path, stdout))
 		goto out;
-	}
 	if ((base.incomplete || nw.incomplete) && !o->quiet)
 		fprintf(stderr,
 			"bench: compare: warning: %s is an incomplete "

@@ -575,8 +575,8 @@ static int merge_run(const struct gate_ab_session *s,
 }
 
 /* Writes a copy of the merged document (so that merging can go on):
- * repetitions fixed up, session marks set, then written to a temporary
- * file renamed into place. */
+ * repetitions fixed up, session marks set, then written through outfile.h
+ * (a temporary file renamed into place). */
 static int write_merged(json_t *merged, const char *path, const char *order,
 			const char *session, const char *binary,
 			const char *incomplete)
@@ -584,7 +584,7 @@ static int write_merged(json_t *merged, const char *path, const char *order,
 	json_t *doc = json_deep_copy(merged);
 	json_t *counts = json_object_get(doc, "_counts");
 	json_t *ctx = json_object_get(doc, "context");
-	char *tmp = NULL;
+	struct pt_outfile of;
 	size_t i;
 	json_t *e;
 	int err = 0;
@@ -612,15 +612,10 @@ static int write_merged(json_t *merged, const char *path, const char *order,
 	}
 	if (incomplete)
 		pt_results_mark_incomplete(doc, incomplete);
-	if (asprintf(&tmp, "%s.tmp", path) < 0) {
-		json_decref(doc);
-		return -ENOMEM;
-	}
-	if (json_dump_file(doc, tmp, JSON_INDENT(2)) || rename(tmp, path)) {
-		err = -EIO;
-		unlink(tmp);
-	}
-	free(tmp);
+	err = pt_outfile_open(&of, path);
+	if (!err)
+		err = pt_outfile_commit(&of, doc);
+	pt_outfile_abort(&of);
 	json_decref(doc);
 	return err;
 }
@@ -788,6 +783,17 @@ int gate_ab_run(struct gate_ab_session *s, const struct gate_options *o_in)
 	deadline_stopped = false;
 	s->interrupted = 0;
 	s->compare_path[0] = '\0';
+	/* The comparison's --out is written at the end: refused now, before
+	 * any run, if it cannot be. */
+	if (o.out_path) {
+		const char *bad = NULL;
+
+		if (pt_outfile_check(o.out_path, &bad)) {
+			fprintf(stderr, "bench: ab: --out %s: %s\n", o.out_path,
+				bad);
+			goto out;
+		}
+	}
 	snprintf(path, sizeof(path), "%s/runs", s->dir);
 	err = make_dir(s->dir);
 	if (!err)

@@ -12,7 +12,8 @@
  * (procthread_ab_pair), which lets the gate use a paired test. Everything
  * else is checked before use: the input is untrusted,
  * and a wrong type or a missing field is an error with a message, never a
- * crash. Times are converted to nanoseconds using time_unit.
+ * crash. Times are converted to nanoseconds using time_unit, which must be
+ * there: pt_json_time_ns(), the rule bench report shares.
  */
 #include "gate_load.h"
 #include "pt_json.h"
@@ -48,19 +49,6 @@ static struct gate_bench *find_or_add(struct gate_set *set, const char *name)
 	b->tasks = b->workers = b->threads = b->workload_version = NAN;
 	set->n++;
 	return b;
-}
-
-static double time_scale(const char *unit)
-{
-	if (!unit || !strcmp(unit, "ns"))
-		return 1;
-	if (!strcmp(unit, "us"))
-		return 1e3;
-	if (!strcmp(unit, "ms"))
-		return 1e6;
-	if (!strcmp(unit, "s"))
-		return 1e9;
-	return 0;
 }
 
 /* Records a parameter; a second, different value under one name is an
@@ -116,8 +104,9 @@ static int read_entry(struct gate_set *set, json_t *entry, size_t index,
 	json_t *name = json_object_get(entry, "name");
 	json_t *run_name, *run_type;
 	const char *type = "iteration", *key;
+	char bad[96];
 	struct gate_bench *b;
-	double x, scale = 1;
+	double x;
 
 	if (!json_is_object(entry) || !json_is_string(name)) {
 		snprintf(why, why_len, "benchmarks[%zu]: no string \"name\"",
@@ -187,21 +176,12 @@ static int read_entry(struct gate_set *set, json_t *entry, size_t index,
 		snprintf(why, why_len, "%s: no numeric \"%s\"", b->name, key);
 		return -EINVAL;
 	}
-	if (metric->is_time) {
-		json_t *unit = json_object_get(entry, "time_unit");
-
-		if (unit && !json_is_string(unit))
-			scale = 0;
-		else
-			scale =
-			    time_scale(unit ? json_string_value(unit) : NULL);
-		if (!scale) {
-			snprintf(why, why_len, "%s: unknown \"time_unit\"",
-				 b->name);
-			return -EINVAL;
-		}
+	/* A time: the rule bench report applies too (pt_json.h). */
+	if (metric->is_time &&
+	    pt_json_time_ns(entry, key, &x, bad, sizeof(bad))) {
+		snprintf(why, why_len, "%s: %s", b->name, bad);
+		return -EINVAL;
 	}
-	x *= scale;
 	if (!isfinite(x)) {
 		snprintf(why, why_len, "%s: \"%s\" is not finite", b->name,
 			 key);

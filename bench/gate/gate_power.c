@@ -41,6 +41,7 @@
 #include <unistd.h>
 
 #include "gate_cmp.h"
+#include "outfile.h"
 #include "plan.h"
 #include "pt_clock.h"
 #include "pt_exit.h"
@@ -383,6 +384,7 @@ static void print_table(struct power *p, FILE *f, bool md)
 static int write_json(struct power *p, const char *path)
 {
 	json_t *root = json_object(), *list = json_array();
+	struct pt_outfile of;
 	int err = 0;
 
 	if (!root || !list) {
@@ -435,10 +437,37 @@ static int write_json(struct power *p, const char *path)
 			"max_seconds", r->max_seconds));
 	}
 	json_object_set_new(root, "effects", list);
-	if (json_dump_file(root, path,
-			   JSON_INDENT(2) | JSON_REAL_PRECISION(10)))
-		err = -EIO;
+	err = pt_outfile_open(&of, path);
+	if (!err)
+		err = pt_outfile_commit(&of, root);
+	pt_outfile_abort(&of);
 	json_decref(root);
+	return err;
+}
+
+/* power.md: the table in Markdown, through outfile.h. */
+static int write_md(struct power *p, const char *path)
+{
+	struct pt_outfile of;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	int err;
+
+	if (!f)
+		return -ENOMEM;
+	print_table(p, f, true);
+	if (fclose(f)) {
+		free(text);
+		return -ENOMEM;
+	}
+	err = pt_outfile_open(&of, path);
+	if (!err)
+		err = pt_outfile_write(&of, text, len);
+	if (!err)
+		err = pt_outfile_finish(&of);
+	pt_outfile_abort(&of);
+	free(text);
 	return err;
 }
 
@@ -537,7 +566,6 @@ int gate_power_main(int argc, char **argv)
 	char self[PATH_MAX], dir[PATH_MAX], path[PATH_MAX + 32];
 	double start;
 	int status = EXIT_USAGE, err;
-	FILE *md;
 
 	gate_ab_defaults(&p.ab);
 	gate_options_default(&p.o);
@@ -596,13 +624,12 @@ int gate_power_main(int argc, char **argv)
 	p.wall_s = pt_now() - start;
 	print_table(&p, stdout, false);
 	snprintf(path, sizeof(path), "%s/power.json", p.dir);
-	if (write_json(&p, path))
-		fprintf(stderr, "bench: gate-power: %s: write failed\n", path);
-	snprintf(path, sizeof(path), "%s/power.md", p.dir);
-	md = fopen(path, "w");
-	if (md) {
-		print_table(&p, md, true);
-		fclose(md);
+	if ((err = write_json(&p, path)) ||
+	    (snprintf(path, sizeof(path), "%s/power.md", p.dir),
+	     err = write_md(&p, path))) {
+		fprintf(stderr, "bench: gate-power: %s: %s\n", path,
+			strerror(-err));
+		goto out;
 	}
 	status = gate_ab_signal() ? 128 + gate_ab_signal() : 0;
 	if (status)

@@ -25,7 +25,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
+#include <fcntl.h>
 #include <initializer_list>
 #include <iostream>
 #include <map>
@@ -34,6 +34,8 @@
 #include <sstream>
 #include <string>
 #include <vector>
+
+#include <unistd.h>
 
 #include "gbw.h"
 #include "pt_config.h"
@@ -64,6 +66,95 @@ namespace
 {
 
 using ContextMap = std::map<std::string, std::string>;
+
+/*
+ * A stream buffer over a file descriptor that keeps the errno of its first
+ * failed write: std::ofstream and std::cout only say "failed", which would
+ * reach the user as EIO instead of ENOSPC, EFBIG or EPIPE. Lines go out as
+ * they end when line is set (a terminal, a reader that follows the rows).
+ */
+class FdBuf : public std::streambuf
+{
+      public:
+	FdBuf(int fd, bool line) : fd_(fd), line_(line)
+	{
+		setp(buf_, buf_ + sizeof(buf_));
+	}
+	~FdBuf() override
+	{
+		sync();
+	}
+	int error() const
+	{
+		return error_;
+	}
+
+      protected:
+	int_type overflow(int_type c) override
+	{
+		if (drain())
+			return traits_type::eof();
+		if (!traits_type::eq_int_type(c, traits_type::eof())) {
+			*pptr() = traits_type::to_char_type(c);
+			pbump(1);
+			if (line_ && c == '\n' && drain())
+				return traits_type::eof();
+		}
+		return traits_type::not_eof(c);
+	}
+	std::streamsize xsputn(const char *s, std::streamsize n) override
+	{
+		std::streamsize done = 0;
+
+		while (done < n) {
+			std::streamsize room = epptr() - pptr();
+
+			if (room == 0 && drain())
+				return done;
+			room = epptr() - pptr();
+			std::streamsize k = n - done < room ? n - done : room;
+			std::memcpy(pptr(), s + done, static_cast<size_t>(k));
+			pbump(static_cast<int>(k));
+			done += k;
+		}
+		if (line_ && std::memchr(s, '\n', static_cast<size_t>(n)) &&
+		    drain())
+			return done;
+		return done;
+	}
+	int sync() override
+	{
+		return drain() ? -1 : 0;
+	}
+
+      private:
+	/* Writes what is buffered: 0, or -1 with error_ set. */
+	int drain()
+	{
+		const char *p = pbase();
+		size_t left = static_cast<size_t>(pptr() - pbase());
+
+		while (left > 0 && error_ == 0) {
+			ssize_t n = ::write(fd_, p, left);
+
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0) {
+				error_ = n < 0 ? errno : EIO;
+				break;
+			}
+			p += n;
+			left -= static_cast<size_t>(n);
+		}
+		setp(buf_, buf_ + sizeof(buf_));
+		return error_ != 0 ? -1 : 0;
+	}
+
+	int fd_;
+	bool line_;
+	int error_ = 0;
+	char buf_[1 << 14];
+};
 
 /*
  * Our own copy of argv[0]: the library keeps a bare pointer to whatever
@@ -825,11 +916,16 @@ long gb_run(const struct gb_run_options *opts)
 	if (opts == nullptr)
 		return -EINVAL;
 	long ret;
+	/* Standard output through a buffer that keeps the errno. */
+	FdBuf out_buf(STDOUT_FILENO, isatty(STDOUT_FILENO) != 0);
+	std::streambuf *cout_buf = std::cout.rdbuf();
 	try {
 		std::unique_ptr<BenchmarkReporter> display =
 		    make_display_reporter(*opts);
 		AggregatesOnlyFlags flags;
 
+		fflush(stdout);
+		std::cout.rdbuf(&out_buf);
 		ensure_executable_name();
 		if (opts->out_path == nullptr) {
 			TruthReporter truth(display.get(), nullptr,
@@ -837,36 +933,43 @@ long gb_run(const struct gb_run_options *opts)
 					    flags.display_);
 			ret = static_cast<long>(
 			    benchmark::RunSpecifiedBenchmarks(&truth));
-			flush_standard_streams();
-			return ret;
+		} else {
+			int fd = open(opts->out_path,
+				      O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+				      0666);
+			if (fd < 0) {
+				ret = -errno;
+				std::cout.rdbuf(cout_buf);
+				return ret;
+			}
+			FdBuf file_buf(fd, false);
+			std::ostream file(&file_buf);
+			benchmark::JSONReporter json;
+			json.SetOutputStream(&file);
+			TruthReporter tee(display.get(), &json,
+					  opts->before_output, flags.report_,
+					  flags.display_);
+
+			ret = static_cast<long>(
+			    benchmark::RunSpecifiedBenchmarks(&tee));
+			if (!tee.context_reported())
+				report_nothing(json);
+			file.flush();
+			if (file_buf.error() != 0)
+				ret = -file_buf.error();
+			if (close(fd) && ret >= 0 && errno != EINTR)
+				ret = -errno;
 		}
-
-		errno = 0;
-		std::ofstream file(opts->out_path,
-				   std::ios::out | std::ios::trunc);
-		if (!file.is_open())
-			return errno != 0 ? -errno : -EIO;
-		benchmark::JSONReporter json;
-		json.SetOutputStream(&file);
-		TruthReporter tee(display.get(), &json, opts->before_output,
-				  flags.report_, flags.display_);
-
-		ret =
-		    static_cast<long>(benchmark::RunSpecifiedBenchmarks(&tee));
-		if (!tee.context_reported())
-			report_nothing(json);
-		file.flush();
-		file.close();
-		flush_standard_streams();
-		if (file.fail())
-			ret = -EIO;
 	} catch (const std::bad_alloc &) {
-		flush_standard_streams();
 		ret = -ENOMEM;
 	} catch (...) {
-		flush_standard_streams();
 		ret = -EIO;
 	}
+	std::cout.flush();
+	std::cout.rdbuf(cout_buf);
+	flush_standard_streams();
+	if (opts->display_errno != nullptr)
+		*opts->display_errno = out_buf.error();
 	return ret;
 }
 

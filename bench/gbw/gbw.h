@@ -82,13 +82,17 @@ struct gb_run_options {
 	/* Called before the display reporter writes anything (a progress
 	 * line on the terminal gets erased there), or NULL. */
 	void (*before_output)(void);
+	/* Set to the errno of a failed write to standard output, or 0 (may
+	 * be NULL). */
+	int *display_errno;
 };
 
 /*
  * Runs every registered benchmark that matches --benchmark_filter, printing
  * to standard output in opts->display format and, if out_path is set,
  * writing Google Benchmark's JSON there. Returns the number of benchmarks run,
- * or a negative errno code if the output could not be opened.
+ * or a negative errno code if the output could not be opened or written
+ * (the write's own errno: ENOSPC, EFBIG, EPIPE).
  */
 long gb_run(const struct gb_run_options *opts);
 

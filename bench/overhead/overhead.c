@@ -1226,13 +1226,11 @@ int overhead_main(int argc, char **argv)
 		/* Refuse an unwritable destination before measuring; the
 		 * file itself is written only at the end, so an interrupted
 		 * run leaves no temporary file behind. */
-		rc = pt_outfile_open(&outfile, out_path);
-		pt_outfile_abort(&outfile);
-		free(outfile.path);
-		outfile.path = NULL;
-		if (rc) {
+		const char *why = NULL;
+
+		if (pt_outfile_check(out_path, &why)) {
 			fprintf(stderr, "bench: overhead: --out %s: %s\n",
-				out_path, strerror(-rc));
+				out_path, why);
 			goto out;
 		}
 	}
@@ -1291,7 +1289,7 @@ int overhead_main(int argc, char **argv)
 			rc = pt_outfile_commit(&outfile, doc);
 		if (rc) {
 			fprintf(stderr, "bench: overhead: --out %s: %s\n",
-				out_path, strerror(-rc));
+				out_path, pt_outfile_strerror(&outfile, rc));
 			status = 2;
 		}
 	}

@@ -3,9 +3,11 @@
  *
  * Options are GNU style (--name=value or --name value). Our friendly flags
  * (--repetitions, --min-time) are translated into Google Benchmark's flags,
- * and any --benchmark_* flag passes through untouched, except --benchmark_out
- * and --benchmark_format, which are the same as --out and --format (the
- * results file is written by the parent process, not by Google Benchmark).
+ * and any --benchmark_* flag passes through untouched, except the aliases
+ * of our own flags (--benchmark_out, _format, _repetitions, _min_time), which
+ * are parsed and checked as --out, --format, --repetitions and --min-time by
+ * the same code, before anything runs (the results file is written by the
+ * parent process, not by Google Benchmark).
  * Nothing is printed here: errors come back as one line in err.
  */
 #include "cli.h"
@@ -590,6 +592,30 @@ const char *const *pt_cli_switch_flags(void)
 	return switch_flags;
 }
 
+/*
+ * Google Benchmark's flags that are the same as one of ours: the alias is
+ * parsed and checked as our flag (whose handler translates it back where
+ * Google Benchmark needs it), so --benchmark_repetitions=0 is refused exactly
+ * as --repetitions=0 is.
+ */
+static const char *const gb_aliases[][2] = {
+    {"--benchmark_out", "--out"},
+    {"--benchmark_format", "--format"},
+    {"--benchmark_repetitions", "--repetitions"},
+    {"--benchmark_min_time", "--min-time"},
+};
+
+/* Our flag for the --benchmark_* flag arg (nlen: its name's length). */
+static const char *gb_alias_of(const char *arg, size_t nlen)
+{
+	for (unsigned k = 0; k < sizeof(gb_aliases) / sizeof(gb_aliases[0]);
+	     k++)
+		if (strlen(gb_aliases[k][0]) == nlen &&
+		    !strncmp(arg, gb_aliases[k][0], nlen))
+			return gb_aliases[k][1];
+	return NULL;
+}
+
 /* Flags that may be given more than once (each adds to the run). */
 static const char *const repeatable_flags[] = {"--param", "-p", NULL};
 
@@ -604,8 +630,6 @@ static int note_flag(const char **seen, unsigned *nseen, unsigned max,
 	static const char *const aliases[][2] = {
 	    {"--executors", "--executor"},
 	    {"--workloads", "--workload"},
-	    {"--benchmark_out", "--out"},
-	    {"--benchmark_format", "--format"},
 	};
 
 	for (unsigned k = 0; repeatable_flags[k]; k++)
@@ -652,8 +676,11 @@ static int check_gb_repeats(const struct pt_options *o, char *err,
 	return 0;
 }
 
-int pt_parse_args(int argc, char **argv, struct pt_options *o, char *err,
-		  size_t errlen)
+/* The --benchmark_* alias being parsed as our flag, for the message. */
+static const char *parsing_alias;
+
+static int parse_args(int argc, char **argv, struct pt_options *o, char *err,
+		      size_t errlen)
 {
 	const char *seen[64];
 	unsigned nseen = 0;
@@ -670,37 +697,39 @@ int pt_parse_args(int argc, char **argv, struct pt_options *o, char *err,
 		const char *value_flag = NULL; /* static: kept in seen */
 		bool takes_value;
 
-		if (!strncmp(arg, "--benchmark_", 12)) {
-			if (!strncmp(arg, "--benchmark_out=", 16) &&
-			    (rc = note_flag(seen, &nseen, 64, "--benchmark_out",
-					    err, errlen)))
-				return rc;
-			if (!strncmp(arg, "--benchmark_format=", 19) &&
-			    (rc = note_flag(seen, &nseen, 64,
-					    "--benchmark_format", err, errlen)))
-				return rc;
-			if (!strncmp(arg, "--benchmark_out=", 16)) {
-				o->out_path = arg + 16;
-			} else if (!strncmp(arg,
-					    "--benchmark_out_format=", 23)) {
-				if (strcmp(arg + 23, "json")) {
-					snprintf(err, errlen,
-						 "%s: results files are "
-						 "always JSON",
-						 arg);
-					return -EINVAL;
-				}
-			} else if (!strncmp(arg, "--benchmark_format=", 19)) {
-				rc = parse_format("--benchmark_format",
-						  arg + 19, o, err, errlen);
-				if (rc)
-					return rc;
-			} else if ((rc = gb_push(o, arg, err, errlen))) {
-				return rc;
+		parsing_alias = NULL;
+
+		if (!strncmp(arg, "--benchmark_out_format=", 23)) {
+			if (strcmp(arg + 23, "json")) {
+				snprintf(err, errlen,
+					 "%s: results files are always JSON",
+					 arg);
+				return -EINVAL;
 			}
-			o->repetitions_given |=
-			    !strncmp(arg, "--benchmark_repetitions=", 24);
 			continue;
+		}
+		if (!strncmp(arg, "--benchmark_", 12)) {
+			const char *ours = gb_alias_of(arg, nlen);
+
+			if (!ours) {
+				if ((rc = gb_push(o, arg, err, errlen)))
+					return rc;
+				continue;
+			}
+			/* An alias of one of our flags: checked as that
+			 * flag, by the same code, before anything runs. */
+			if (!eq) {
+				snprintf(err, errlen, "%.*s needs a value",
+					 (int)nlen, arg);
+				return -EINVAL;
+			}
+			if ((rc = note_flag(seen, &nseen, 64, ours, err,
+					    errlen)))
+				return rc;
+			snprintf(name, sizeof(name), "%s", ours);
+			parsing_alias = arg;
+			val = eq + 1;
+			goto dispatch;
 		}
 		if (nlen >= sizeof(name)) {
 			snprintf(err, errlen, "unknown option '%.40s...'", arg);
@@ -728,6 +757,7 @@ int pt_parse_args(int argc, char **argv, struct pt_options *o, char *err,
 		if (takes_value &&
 		    (rc = note_flag(seen, &nseen, 64, value_flag, err, errlen)))
 			return rc;
+	dispatch:
 
 		if (!strcmp(name, "--help") || !strcmp(name, "-h")) {
 			o->help = true;
@@ -882,7 +912,11 @@ int pt_parse_args(int argc, char **argv, struct pt_options *o, char *err,
 				return -EINVAL;
 			}
 		} else if (!strcmp(name, "--format")) {
-			rc = parse_format("--format", val, o, err, errlen);
+			/* --benchmark_format means Google Benchmark's own
+			 * console rows. */
+			rc = parse_format(parsing_alias ? "--benchmark_format"
+							: "--format",
+					  val, o, err, errlen);
 			if (rc)
 				return rc;
 		} else if (!strcmp(name, "--out")) {
@@ -957,6 +991,30 @@ int pt_parse_args(int argc, char **argv, struct pt_options *o, char *err,
 			return rc;
 	}
 	return check_gb_repeats(o, err, errlen);
+}
+
+int pt_parse_args(int argc, char **argv, struct pt_options *o, char *err,
+		  size_t errlen)
+{
+	int rc;
+
+	parsing_alias = NULL;
+	rc = parse_args(argc, argv, o, err, errlen);
+	if (rc && parsing_alias) {
+		/* Name the flag as the user typed it. */
+		size_t alen = strcspn(parsing_alias, "=");
+		const char *ours = gb_alias_of(parsing_alias, alen);
+		size_t olen = strlen(ours);
+
+		if (!strncmp(err, ours, olen)) {
+			char rest[512];
+
+			snprintf(rest, sizeof(rest), "%s", err + olen);
+			snprintf(err, errlen, "%.*s%s", (int)alen,
+				 parsing_alias, rest);
+		}
+	}
+	return rc;
 }
 
 void pt_print_usage(void)

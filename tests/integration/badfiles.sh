@@ -56,6 +56,11 @@ put("benchmarks_empty", edited(lambda d: d.update(benchmarks=[])))
 put("real_time_negative", edited(lambda d: d["benchmarks"][0].update(real_time=-5)))
 put("real_time_zero", edited(lambda d: d["benchmarks"][0].update(real_time=0)))
 put("real_time_huge", edited(lambda d: d["benchmarks"][0].update(real_time=1.7e308, time_unit="s")))
+# Finite in microseconds, infinite in nanoseconds: one rule for both readers.
+put("real_time_1e308us", edited(lambda d: d["benchmarks"][0].update(real_time=1e308, time_unit="us")))
+# A name that would drive the terminal (ESC, a C1 control): escaped.
+esc = "a\x1b[31mred\x9b/serial/workers:1/manual_time"
+put("escape_name", edited(lambda d: d["benchmarks"][0].update(name=esc, run_name=esc, real_time=-1)))
 put("long_name", text.replace("cpu-hash/serial", "cpu-hash/serial" + "/x" * 100000, 1))
 # Wrong types and missing fields, in every field either reader uses.
 fields = ["name", "run_name", "run_type", "real_time", "cpu_time", "time_unit",
@@ -156,21 +161,23 @@ entries_numbers|not an object|no string "name"
 no_benchmarks|not Google Benchmark|not Google Benchmark
 benchmarks_object|not Google Benchmark|not Google Benchmark
 benchmarks_empty|no procthread entries|no benchmarks
-real_time_negative|no valid real_time|not a positive time
-real_time_zero|no valid real_time|not a positive time
-real_time_huge|no valid real_time|not finite
+real_time_negative|not a positive time|not a positive time
+real_time_zero|not a positive time|not a positive time
+real_time_huge|not finite|not finite
+real_time_1e308us|"real_time" is not finite|"real_time" is not finite
+missing_time_unit|no "time_unit"|no "time_unit"
 huge100mb|larger than 64 MiB|larger than 64 MiB
 type_name_null|not an object with a "name"|no string "name"
 type_name_array|not an object with a "name"|no string "name"
 type_name_negative|not an object with a "name"|no string "name"
 missing_name|not an object with a "name"|no string "name"
-type_real_time_string|no valid real_time|no numeric "real_time"
-type_real_time_null|no valid real_time|no numeric "real_time"
-type_real_time_object|no valid real_time|no numeric "real_time"
-missing_real_time|no valid real_time|no numeric "real_time"
-type_time_unit_array|no valid real_time/time_unit|unknown "time_unit"
-type_time_unit_string|no valid real_time/time_unit|unknown "time_unit"
-type_time_unit_negative|no valid real_time/time_unit|unknown "time_unit"
+type_real_time_string|no numeric "real_time"|no numeric "real_time"
+type_real_time_null|no numeric "real_time"|no numeric "real_time"
+type_real_time_object|no numeric "real_time"|no numeric "real_time"
+missing_real_time|no numeric "real_time"|no numeric "real_time"
+type_time_unit_array|unknown "time_unit"|unknown "time_unit"
+type_time_unit_string|unknown "time_unit"|unknown "time_unit"
+type_time_unit_negative|unknown "time_unit"|unknown "time_unit"
 TABLE
 
 # Integers beyond int64: bench compare reads every number as a double, the
@@ -192,6 +199,19 @@ check "compare an endless stream" outcome "2:larger than 64 MiB" compare /dev/fd
   compare "$GOOD" <(yes ' ' 2>/dev/null | tr -d '\n')
 check "a good file is read through a pipe" outcome ok compare /dev/fd/ \
   compare "$GOOD" <(cat "$GOOD")
+
+# Bytes that are not printable UTF-8 are shown as \xHH in messages: from a
+# results file (both readers) and from the command line.
+escaped() {
+  "$BENCH" "$@" >/dev/null 2>"$WORK/esc" </dev/null
+  [ $? -eq 2 ] && grep -q 'a\\x1b\[31mred\\xc2\\x9b' "$WORK/esc" &&
+    ! LC_ALL=C grep -q $'\x1b' "$WORK/esc" || { cat -v "$WORK/esc" >&2; return 1; }
+}
+check "compare: a control byte in a name is escaped" escaped compare "$GOOD" "$IN/escape_name.json"
+check "report: a control byte in a name is escaped" escaped report "$IN/escape_name.json" -o "$WORK/rep"
+check "bench: a control byte in an argument is escaped" \
+  escaped --workload=$'a\x1b[31mred\xc2\x9b' --dry-run
+rm -rf "$WORK/rep"
 
 check "no bench process is left" no_bench_processes
 finish

@@ -161,8 +161,18 @@ already set|--workload=io-sleep --param sleep=1ms --param io-sleep.sleep=2ms
 --out is given twice|--out=@OUT@ --out=@OUT2@
 --out is given twice|--out=@OUT@ --benchmark_out=@OUT2@
 --format is given twice|--format=json --benchmark_format=csv
---repetitions sets it too|--repetitions=2 --benchmark_repetitions=3
---min-time sets it too|--min-time=1 --benchmark_min_time=2
+--repetitions is given twice|--repetitions=2 --benchmark_repetitions=3
+--min-time is given twice|--min-time=1 --benchmark_min_time=2
+--benchmark_repetitions=0: expected a whole number|--benchmark_repetitions=0
+--benchmark_repetitions=-1: expected a whole number|--benchmark_repetitions=-1
+--benchmark_repetitions=100001: expected a whole number|--benchmark_repetitions=100001
+--benchmark_repetitions needs a value|--benchmark_repetitions
+--benchmark_min_time=0: expected a positive duration|--benchmark_min_time=0
+--benchmark_min_time=-1: expected a positive duration|--benchmark_min_time=-1
+--benchmark_min_time=nan: expected a positive duration|--benchmark_min_time=nan
+--benchmark_out: empty path|--benchmark_out=
+--benchmark_format: 'xml' is not one of|--benchmark_format=xml
+--benchmark_format: '' is not one of|--benchmark_format=
 --benchmark_filter is given twice|--benchmark_filter=a --benchmark_filter=b
 stacked or large repetitions|--benchmark_filter=a++++++++++++++++++++++++
 stacked or large repetitions|--benchmark_filter=(a{1,255}){1,255}{1,255}
