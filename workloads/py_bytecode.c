@@ -19,10 +19,12 @@
  * Each task's checksum is what the Python code returned; the expected hook
  * computes the same loop in C, so the driver verifies that the interpreter
  * really ran every task, without a serial Python pass for the reference.
- * Every task also records how long its thread waited off-CPU (the GIL
- * wait, see wl_py_offcpu_now) in a MAP_SHARED array made at setup, adding
- * to slot i, so forked workers' waits come back too; the stat hook sums
- * and clears it as gil_wait_s.
+ * While the driver arms it (its instrumented job only: the timed jobs do
+ * not read the clocks), every task also records how long its thread
+ * waited off-CPU (the GIL wait, see wl_py_offcpu_now) in a MAP_SHARED
+ * array made at setup, adding to slot i, so forked workers' waits come
+ * back too; the stat hook sums and clears it as gil_wait_s. The armed
+ * flag sits in the same mapping, so workers forked earlier see it.
  *
  * Invariant: the GIL is never held between tasks, and a task's checksum
  * depends on its index and the parameters only.
@@ -32,6 +34,8 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
@@ -96,8 +100,14 @@ struct py_state {
 	uint64_t python_rounds; /* rounds of task() per task */
 	double release_ns;	/* CPU ns per task in release() */
 	uint64_t ntasks;
-	double *gil_wait_s; /* MAP_SHARED, one slot per task */
-	size_t wait_bytes;
+	struct py_shared *shared; /* MAP_SHARED */
+	size_t shared_bytes;
+};
+
+/* Shared with every forked worker. */
+struct py_shared {
+	_Atomic bool armed;  /* tasks measure their GIL wait */
+	double gil_wait_s[]; /* one slot per task */
 };
 
 static double thread_cpu_ns(void)
@@ -202,8 +212,8 @@ static void py_free(struct py_state *st)
 		Py_XDECREF(st->release);
 		wl_py_leave();
 	}
-	if (st->gil_wait_s)
-		munmap(st->gil_wait_s, st->wait_bytes);
+	if (st->shared)
+		munmap(st->shared, st->shared_bytes);
 	free(st);
 }
 
@@ -257,11 +267,11 @@ static int py_setup(const double *params, uint64_t ntasks, bool with_release,
 		return -ENOMEM;
 	}
 	st->ntasks = ntasks;
-	st->wait_bytes = (ntasks ? ntasks : 1) * sizeof(double);
-	st->gil_wait_s = mmap(NULL, st->wait_bytes, PROT_READ | PROT_WRITE,
-			      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (st->gil_wait_s == MAP_FAILED) {
-		st->gil_wait_s = NULL;
+	st->shared_bytes = sizeof(*st->shared) + ntasks * sizeof(double);
+	st->shared = mmap(NULL, st->shared_bytes, PROT_READ | PROT_WRITE,
+			  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (st->shared == MAP_FAILED) {
+		st->shared = NULL;
 		snprintf(err, errlen, "cannot map the GIL wait slots: %s",
 			 strerror(errno));
 		py_free(st);
@@ -303,7 +313,9 @@ static int release_setup(const double *params, uint64_t ntasks, void **state,
 static uint64_t py_run(void *state, uint64_t index, unsigned worker)
 {
 	struct py_state *st = state;
-	double offcpu = wl_py_offcpu_now();
+	bool armed =
+	    atomic_load_explicit(&st->shared->armed, memory_order_relaxed);
+	double offcpu = armed ? wl_py_offcpu_now() : 0;
 	PyObject *value, *ns = NULL, *args[2];
 	uint64_t sum = 0;
 
@@ -324,10 +336,12 @@ static uint64_t py_run(void *state, uint64_t index, unsigned worker)
 	Py_XDECREF(value);
 	PyErr_Clear();
 	wl_py_leave();
+	if (!armed)
+		return sum;
 	offcpu = wl_py_offcpu_now() - offcpu;
 	/* Slot i is task i's alone in a job; jobs add up until taken. */
 	if (index < st->ntasks && offcpu > 0)
-		st->gil_wait_s[index] += offcpu;
+		st->shared->gil_wait_s[index] += offcpu;
 	return sum;
 }
 
@@ -341,14 +355,21 @@ static enum wl_expect py_expected(void *state, uint64_t index, uint64_t *sum)
 	return WL_EXPECT_SUM;
 }
 
+static void py_gil_wait_arm(void *state, bool on)
+{
+	struct py_state *st = state;
+
+	atomic_store_explicit(&st->shared->armed, on, memory_order_relaxed);
+}
+
 static double py_gil_wait_take(void *state)
 {
 	struct py_state *st = state;
 	double total = 0;
 
 	for (uint64_t i = 0; i < st->ntasks; i++) {
-		total += st->gil_wait_s[i];
-		st->gil_wait_s[i] = 0;
+		total += st->shared->gil_wait_s[i];
+		st->shared->gil_wait_s[i] = 0;
 	}
 	return total;
 }
@@ -371,6 +392,7 @@ const struct workload wl_py_bytecode = {
     .expected = py_expected,
     .teardown = py_teardown,
     .stat_name = "gil_wait_s",
+    .stat_arm = py_gil_wait_arm,
     .stat_take = py_gil_wait_take,
 };
 
@@ -386,5 +408,6 @@ const struct workload wl_py_release = {
     .expected = py_expected,
     .teardown = py_teardown,
     .stat_name = "gil_wait_s",
+    .stat_arm = py_gil_wait_arm,
     .stat_take = py_gil_wait_take,
 };

@@ -41,6 +41,8 @@ check "py-* under every executor: checksums verified" \
   jq -e 'all(.benchmarks[]; .error_occurred != true)' "$r"
 check "every py-* entry but process-spawn's has gil_wait_s" \
   jq -e 'all(.benchmarks[] | select(.name | test("/process-spawn/") | not); .gil_wait_s >= 0)' "$r"
+check "gil_wait_s, from the instrumented job, sees threads wait for the GIL" \
+  jq -e 'any(.benchmarks[]; (.name | startswith("py-bytecode/thread-pool/workers:2/")) and .gil_wait_s > 0)' "$r"
 check "process-spawn ran py-release" \
   jq -e 'any(.benchmarks[]; .name | test("^py-release/process-spawn/"))' "$r"
 check "no bench process left" no_bench_processes
