@@ -64,6 +64,9 @@ check "bench pyref: no error entry" jq -e 'all(.benchmarks[]; .error_occurred !=
 check "bench pyref: our thread pool has gil_wait_s, Python's pools do not" \
   jq -e '(.benchmarks | map(select(.name | test("/thread-pool/"))) | all(.gil_wait_s >= 0)) and
          (.benchmarks | map(select(.name | test("/python-"))) | all(has("gil_wait_s") | not))' "$p"
+check "bench pyref: python-processes forks (start_method fork), python-threads has none" \
+  jq -e '(.benchmarks | map(select(.name | test("/python-processes/"))) | all(.start_method == "fork")) and
+         (.benchmarks | map(select(.name | test("/python-threads/"))) | all(has("start_method") | not))' "$p"
 check "no bench or pool process left" no_bench_processes
 out=$("$BENCH" --workload=cpu-hash --executor=python-threads 2>&1 >/dev/null)
 status=$?
