@@ -677,13 +677,65 @@ static void claim_breakeven(struct cl_session *s, struct cl_row *r)
 	cl_decide_breakeven(&f, &r->d);
 }
 
-/* Thread-pool speedup over serial at W = CPUs, for one workload's args. */
-static double thread_speedup(struct cl_session *s, struct cl_row *r,
-			     const char *args)
+/*
+ * A configuration's wall time per repetition (iteration entries), in
+ * seconds, and whether any of its entries was marked noisy. Returns how
+ * many; 0 when it failed.
+ */
+static size_t cl_walls(const struct cl_meas *m, double *walls, size_t max,
+		       bool *noisy)
 {
-	return cl_wall(s, r, "%s --executor=serial", args) /
-	       cl_wall(s, r, "%s --executor=thread-pool --workers=%u", args,
-		       s->cpus);
+	size_t n = 0, i;
+	json_t *e;
+
+	if (!m || !m->entries || cl_error(m))
+		return 0;
+	json_array_foreach(m->entries, i, e)
+	{
+		json_t *v = json_object_get(e, "real_time");
+
+		*noisy |= json_number_value(json_object_get(e, "noisy")) > 0;
+		if (json_is_number(v) && n < max)
+			walls[n++] = json_number_value(v) *
+				     pt_json_unit_seconds(json_string_value(
+					 json_object_get(e, "time_unit")));
+	}
+	return n;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * Thread-pool speedup over serial at W = CPUs, for one workload's args,
+ * over the session's repetitions (struct cl_speedup).
+ */
+static struct cl_speedup thread_speedup(struct cl_session *s, struct cl_row *r,
+					const char *args, bool *noisy)
+{
+	struct cl_speedup x = {NAN, NAN, NAN};
+	double serial[64], pool[64], ratios[64 * 64];
+	size_t ns, np, n = 0;
+
+	ns = cl_walls(cl_run(s, r, "%s --executor=serial", args), serial, 64,
+		      noisy);
+	np = cl_walls(cl_run(s, r, "%s --executor=thread-pool --workers=%u",
+			     args, s->cpus),
+		      pool, 64, noisy);
+	if (!ns || !np)
+		return x;
+	for (size_t i = 0; i < ns; i++)
+		for (size_t k = 0; k < np; k++)
+			ratios[n++] = serial[i] / pool[k];
+	qsort(ratios, n, sizeof(ratios[0]), cmp_double);
+	x.lo = ratios[(size_t)floor(0.1 * (double)(n - 1))];
+	x.hi = ratios[(size_t)ceil(0.9 * (double)(n - 1))];
+	x.mid = gate_median(serial, ns) / gate_median(pool, np);
+	return x;
 }
 
 static void claim_gil_real(struct cl_session *s, struct cl_row *r)
@@ -696,14 +748,17 @@ static void claim_gil_real(struct cl_session *s, struct cl_row *r)
 	const char *gil = "--workload=gil --param=work=20000";
 
 	if (f.python) {
-		f.emulated_full = thread_speedup(s, r, gil);
+		f.emulated_full = thread_speedup(s, r, gil, &f.noisy);
 		f.emulated_part =
 		    thread_speedup(s, r,
 				   "--workload=gil --param=work=20000 "
-				   "--param=hold=0.5");
-		f.real_full = thread_speedup(s, r, "--workload=py-bytecode");
+				   "--param=hold=0.5",
+				   &f.noisy);
+		f.real_full =
+		    thread_speedup(s, r, "--workload=py-bytecode", &f.noisy);
 		f.real_part = thread_speedup(
-		    s, r, "--workload=py-release --param=release=0.5");
+		    s, r, "--workload=py-release --param=release=0.5",
+		    &f.noisy);
 	}
 	cl_decide_gil_real(&f, &r->d);
 }
