@@ -22,6 +22,7 @@
 #include "claims.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <math.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -44,9 +45,11 @@
 #include "results.h"
 #include "supervise.h"
 
-#define EXIT_USAGE   2
-#define CL_NCLAIMS   13
-#define CL_MAX_CACHE 256
+#define EXIT_USAGE 2
+#define CL_NCLAIMS 13
+/* cl_get keeps up to 64 values of a configuration. */
+#define CL_MAX_REPETITIONS 64
+#define CL_MAX_CACHE	   256
 
 /* One configuration measured: its entries and the command behind them. */
 struct cl_meas {
@@ -59,6 +62,7 @@ struct cl_session {
 	unsigned cpus;
 	enum gb_format format;
 	const char *min_time, *repetitions; /* the Google Benchmark flags */
+	char reps_buf[8];		    /* --repetitions, or "" */
 	json_t *doc;			    /* every entry measured */
 	struct cl_meas cache[CL_MAX_CACHE];
 	unsigned ncache;
@@ -919,18 +923,21 @@ static void print_markdown(const struct cl_row *rows, unsigned n,
 
 static void usage(void)
 {
-	printf("usage: bench claims [--quick] [--only=LIST] "
-	       "[--format=console|md|json] [--out=FILE]\n"
-	       "  Runs one experiment per textbook claim about processes and "
-	       "threads and\n"
-	       "  decides each from the figures measured in this run.\n"
-	       "  --quick        fewer sizes, one repetition (under two "
-	       "minutes on 2 CPUs)\n"
-	       "  --only=LIST    claim numbers to run, e.g. 1,3,5 or 1..4\n"
-	       "  --format=F     console (default), md or json on standard "
-	       "output\n"
-	       "  --out=FILE     also write every entry measured and the "
-	       "claims (JSON)\n");
+	printf(
+	    "usage: bench claims [--quick] [--repetitions=N] "
+	    "[--only=LIST] [--format=console|md|json] [--out=FILE]\n"
+	    "  Runs one experiment per textbook claim about processes and "
+	    "threads and\n"
+	    "  decides each from the figures measured in this run.\n"
+	    "  --quick        fewer sizes, 3 repetitions of 0.05 s (about two "
+	    "minutes on 2 CPUs)\n"
+	    "  --repetitions=N  repetitions of each configuration "
+	    "(default 3 quick, 9 full)\n"
+	    "  --only=LIST    claim numbers to run, e.g. 1,3,5 or 1..4\n"
+	    "  --format=F     console (default), md or json on standard "
+	    "output\n"
+	    "  --out=FILE     also write every entry measured and the "
+	    "claims (JSON)\n");
 }
 
 static int parse_claims_args(int argc, char **argv, struct cl_session *s,
@@ -943,6 +950,20 @@ static int parse_claims_args(int argc, char **argv, struct cl_session *s,
 
 		if (!strcmp(a, "--quick")) {
 			s->quick = true;
+		} else if (!strncmp(a, "--repetitions=", 14)) {
+			uint64_t n;
+			char err[200];
+
+			if (pt_parse_uint_list(a + 14, 1, CL_MAX_REPETITIONS,
+					       &n, 1, err, sizeof(err)) != 1) {
+				fprintf(stderr,
+					"bench: claims: %s: expected one "
+					"count from 1 to %d\n",
+					a, CL_MAX_REPETITIONS);
+				return -EINVAL;
+			}
+			snprintf(s->reps_buf, sizeof(s->reps_buf), "%" PRIu64,
+				 n);
 		} else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
 			usage();
 			return 1;
@@ -1012,7 +1033,7 @@ int claims_main(int argc, char **argv)
 	cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	s.cpus = cpus > 0 ? (unsigned)cpus : 1;
 	s.min_time = s.quick ? "0.05" : "0.3";
-	s.repetitions = s.quick ? "3" : "9";
+	s.repetitions = s.reps_buf[0] ? s.reps_buf : s.quick ? "3" : "9";
 	snprintf(min_time, sizeof(min_time), "--benchmark_min_time=%s",
 		 s.min_time);
 	snprintf(reps, sizeof(reps), "--benchmark_repetitions=%s",
