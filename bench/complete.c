@@ -12,14 +12,10 @@
 #include <string.h>
 
 #include "cli.h"
+#include "commands.h"
 #include "executor.h"
 #include "transport.h"
 #include "workload.h"
-
-/* The subcommands main() dispatches to. */
-static const char *const subcommands[] = {
-    "report", "compare", "ab", "info", "overhead", "claims", NULL,
-};
 
 /* Google Benchmark flags worth offering; any other passes through too. */
 static const char *const gb_flags[] = {
@@ -118,7 +114,8 @@ int pt_print_bash_completion(FILE *out)
 		     "  local cur=${COMP_WORDS[COMP_CWORD]} "
 		     "prev=${COMP_WORDS[COMP_CWORD-1]}\n"
 		     "  local subcommands=\"");
-	words(out, subcommands);
+	for (unsigned i = 0; pt_commands[i].name; i++)
+		fprintf(out, "%s%s", i ? " " : "", pt_commands[i].name);
 	fprintf(out, "\"\n  local value_flags=\" ");
 	words(out, value_flags);
 	fprintf(out, " \"\n  local flags=\"");

@@ -16,6 +16,7 @@
 #include "ci.h"
 #include "claims.h"
 #include "cli.h"
+#include "commands.h"
 #include "complete.h"
 #include "console.h"
 #include "gate.h"
@@ -26,14 +27,13 @@
 #include "probe.h"
 #include "progress.h"
 #include "pt_config.h"
+#include "pt_exit.h"
 #include "pyref.h"
 #include "report.h"
 #include "results.h"
 #include "spawn_worker.h"
 #include "supervise.h"
 #include "trace.h"
-
-#define EXIT_USAGE 2
 
 static const char *unit_name(enum wl_unit u)
 {
@@ -231,6 +231,15 @@ static int write_trace(const struct pt_options *o, struct pt_outfile *of)
 	return rc;
 }
 
+/* The usage lines of --help: a run, then each subcommand of the table. */
+static void print_usage_lines(void)
+{
+	printf("Usage: bench [OPTIONS] [--benchmark_*...]\n");
+	for (unsigned i = 0; pt_commands[i].name; i++)
+		printf("       bench %s %s\n", pt_commands[i].name,
+		       pt_commands[i].usage);
+}
+
 static int run(int argc, char **argv)
 {
 	struct pt_options *o = calloc(1, sizeof(*o));
@@ -255,6 +264,7 @@ static int run(int argc, char **argv)
 		goto out;
 	}
 	if (o->help) {
+		print_usage_lines();
 		pt_print_usage();
 		status = 0;
 		goto out;
@@ -386,6 +396,31 @@ out:
 	return status;
 }
 
+/* bench pyref: a run with other defaults (pyref.h). */
+static int pyref_command(int argc, char **argv)
+{
+	return pyref_main(argc, argv, run);
+}
+
+/* The subcommands (commands.h), in --help's order. */
+const struct pt_command pt_commands[] = {
+    {"report", "RESULTS.json [MORE.json...] -o DIR", rep_main},
+    {"compare", "BASE.json NEW.json [OPTIONS]", gate_main},
+    {"ab", "--baseline=OTHER_BENCH [OPTIONS] [BENCH ARGS...]", gate_ab_main},
+    {"gate-power",
+     "[--sessions=N] [--effects=LIST] [AB OPTIONS] [BENCH ARGS...]",
+     gate_power_main},
+    {"info", "[--format=json]", info_main},
+    {"overhead", "[--quick] [--format=console|json] [--out FILE]",
+     overhead_main},
+    {"claims",
+     "[--quick] [--only=LIST] [--format=console|md|json] [--out=FILE]",
+     claims_main},
+    {"pyref", "[OPTIONS]  py-* workloads, ours next to Python's own pools",
+     pyref_command},
+    {NULL, NULL, NULL},
+};
+
 int main(int argc, char **argv)
 {
 	/* A process-spawn child: nothing else of bench may run first. */
@@ -398,22 +433,9 @@ int main(int argc, char **argv)
 			   : 0;
 	if (argc > 1 && !strcmp(argv[1], EX_POOL_WORKER_FLAG))
 		return pt_pool_worker_main(argc, argv);
-	if (argc > 1 && !strcmp(argv[1], "report"))
-		return rep_main(argc - 1, argv + 1);
-	if (argc > 1 && !strcmp(argv[1], "info"))
-		return info_main(argc - 1, argv + 1);
-	if (argc > 1 && !strcmp(argv[1], "compare"))
-		return gate_main(argc - 1, argv + 1);
-	if (argc > 1 && !strcmp(argv[1], "claims"))
-		return claims_main(argc - 1, argv + 1);
-	if (argc > 1 && !strcmp(argv[1], "ab"))
-		return gate_ab_main(argc - 1, argv + 1);
-	if (argc > 1 && !strcmp(argv[1], "gate-power"))
-		return gate_power_main(argc - 1, argv + 1);
-	if (argc > 1 && !strcmp(argv[1], "overhead"))
-		return overhead_main(argc - 1, argv + 1);
-	if (argc > 1 && !strcmp(argv[1], "pyref"))
-		return pyref_main(argc - 1, argv + 1, run);
+	for (unsigned i = 0; argc > 1 && pt_commands[i].name; i++)
+		if (!strcmp(argv[1], pt_commands[i].name))
+			return pt_commands[i].fn(argc - 1, argv + 1);
 	if (argc > 1 && argv[1][0] != '-') {
 		fprintf(stderr,
 			"bench: unknown command '%s' (see bench --help)\n",

@@ -59,14 +59,6 @@ static inline void pt_cpu_relax(void)
 #endif
 }
 
-uint64_t pt_now_ns(void)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
-}
-
 #if defined(__SANITIZE_THREAD__)
 #define PT_UNDER_TSAN 1
 #elif defined(__has_feature)

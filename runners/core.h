@@ -37,6 +37,7 @@
 #define PT_CORE_H
 
 #include "executor.h"
+#include "pt_clock.h"
 
 #include <stdalign.h>
 #include <stdatomic.h>
@@ -193,9 +194,6 @@ static inline bool pt_task_done(const struct pt_control *ctl, uint64_t task)
 {
 	return ctl->task_done[task] == ctl->epoch;
 }
-
-/* CLOCK_MONOTONIC in nanoseconds. */
-uint64_t pt_now_ns(void);
 
 /*
  * Waits, per the wait policy, until *counter >= target (a counter in the

@@ -4,7 +4,7 @@
  *
  * The design is simple: at start() a process executor (process-pool,
  * process-per-task) posix_spawns the small server program
- * (procthread-forkserver, bench/forkserver_main.c), which links the
+ * (procthread-forkserver, bench/driver/forkserver_main.c), which links the
  * workloads and libc but none of bench's libraries, and never had the
  * caller's heap or the workload's memory. The server rebuilds the job from
  * its text description (ex_config.spawn_spec, as a process-spawn child

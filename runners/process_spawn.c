@@ -9,7 +9,7 @@
  * (children.h). For task i in slot s it makes a pipe and spawns
  *   /proc/self/exe --procthread-spawn-worker SPEC i s 3 CPU PARENT
  * with the pipe's write end as descriptor 3 and default signal dispositions.
- * The program's worker mode (bench/spawn_worker.c) rebuilds the job from
+ * The program's worker mode (driver/spawn_worker.c) rebuilds the job from
  * SPEC (ex_config.spawn_spec, copied at start), runs task i, writes the
  * 8-byte checksum to descriptor 3 and exits 0. When the child is reaped its
  * checksum is read from the pipe into job->results[i]. A child that dies,

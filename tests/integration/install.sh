@@ -39,7 +39,12 @@ offers() { # offers "EXPECTED ONE LINE" WORDS...: the completions, space-joined
   shift
   [ "$(complete_words "$@" | paste -sd' ')" = "$want" ]
 }
-check "subcommands" offers 'report compare ab info overhead claims' ''
+# The subcommands: exactly those of --help's usage lines (one table in
+# bench/main.c makes both).
+subcommands=$("$BENCH" --help | sed -n 's/^ *bench \([a-z][a-z-]*\) .*/\1/p' | paste -sd' ')
+check "subcommands" offers "$subcommands" ''
+check "subcommands include gate-power and pyref" \
+  [ "$subcommands" = "report compare ab gate-power info overhead claims pyref" ]
 every_listed() {
   local kind=$1 flag=$2 names
   names=$("$BENCH" --list | awk -v k="$kind" '
