@@ -19,6 +19,7 @@
 #include "commands.h"
 #include "complete.h"
 #include "console.h"
+#include "ex_mpi.h"
 #include "gate.h"
 #include "gbw.h"
 #include "info.h"
@@ -99,6 +100,10 @@ static void print_list(void)
 		printf("  %-24s %s\n", name, e->summary);
 		if (e->unavailable)
 			printf("  %-24s unavailable: %s\n", "", e->unavailable);
+		else if (e->named_only)
+			printf("  %-24s only when named: --executor=all leaves "
+			       "it out\n",
+			       "");
 	}
 	printf("\nSchedules (--schedule): static, dynamic, guided. "
 	       "Wait policies (--wait): adaptive, spin, block.\n");
@@ -426,6 +431,12 @@ int main(int argc, char **argv)
 	/* A process-spawn child: nothing else of bench may run first. */
 	if (argc > 1 && !strcmp(argv[1], EX_SPAWN_WORKER_FLAG))
 		return pt_spawn_worker_main(argc, argv);
+	/* A rank of the mpi executors, likewise. */
+	if (argc > 1 && !strcmp(argv[1], EX_MPI_WORKER_FLAG))
+		return pt_mpi_worker_main(argc, argv);
+	/* Under a user's mpiexec: rank 0 runs bench, the others exit. */
+	if (ex_mpi_launched_rank_exits())
+		return 0;
 	if (argc == 2 && (!strcmp(argv[1], "--completion=bash") ||
 			  !strcmp(argv[1], "--completion")))
 		return pt_print_bash_completion(stdout) || fflush(stdout)

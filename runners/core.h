@@ -344,5 +344,6 @@ extern const struct executor_ops ex_process_spawn;
 extern const struct executor_ops ex_python_serial;
 extern const struct executor_ops ex_python_threads;
 extern const struct executor_ops ex_python_processes;
+extern const struct executor_ops ex_mpi;
 
 #endif

@@ -114,6 +114,31 @@ struct ex_config {
 	/* forkserver: the server program; NULL: procthread-forkserver in the
 	 * directory of /proc/self/exe. */
 	const char *forkserver_path;
+	/*
+	 * NULL, or where stop() adds the accounting of workers that are not
+	 * this process's children (mpi ranks are children of Open MPI's
+	 * orted, so getrusage(RUSAGE_CHILDREN) never sees them).
+	 */
+	struct ex_usage *foreign_usage;
+};
+
+/* Accounting of whole worker processes, summed over them. */
+struct ex_usage {
+	double user_s, sys_s;
+	double vol_ctxsw, invol_ctxsw, minflt, majflt;
+	double peak_rss_bytes; /* sum of every process's VmHWM */
+	unsigned processes;
+};
+
+/*
+ * One task as a worker that cannot run the caller's wrapped function (mpi
+ * ranks) saw it: CLOCK_MONOTONIC start and end, the worker index, the
+ * process. end_ns 0: not run.
+ */
+struct ex_task_time {
+	uint64_t start_ns, end_ns;
+	uint32_t worker;
+	int32_t pid;
 };
 
 /* "fork", "forkserver", "spawn"; parse returns 0 or -EINVAL. */
@@ -170,6 +195,8 @@ struct ex_job {
 	uint64_t ntasks;   /* may be 0 */
 	uint64_t *results; /* ntasks slots, caller's private memory */
 	struct ex_failures *failures; /* NULL, or where failures are recorded */
+	/* NULL, or ntasks slots an executor with times_tasks fills in. */
+	struct ex_task_time *times;
 };
 
 /* Every executor instance begins with this header. */
@@ -177,6 +204,9 @@ struct executor {
 	const struct executor_ops *ops;
 	struct ex_config config;
 	char error[256]; /* set when map() or start() fails */
+	/* Set by start(), or empty: what the entry's label says about the
+	 * run (mpi: "btl=vader hosts=1"). */
+	char label[96];
 };
 
 struct executor_ops {
@@ -194,6 +224,10 @@ struct executor_ops {
 	/* NULL, or the prefix of the only workloads it runs (a reference
 	 * executor: "all" leaves it out, the plan refuses other workloads) */
 	const char *workload_prefix;
+	bool times_tasks; /* fills job->times when given (runs_spec) */
+	/* Runs only when named: "all" (and the default) leaves it out (mpi:
+	 * each configuration starts Open MPI, about a second). */
+	bool named_only;
 
 	/* Returns 0 and *out, or a negative errno code (then *out is NULL). */
 	int (*start)(const struct ex_config *config, struct executor **out,

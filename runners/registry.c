@@ -19,6 +19,7 @@ const struct executor_ops *const ex_all[] = {
     &ex_process_per_task,
     &ex_omp,
     &ex_process_spawn,
+    &ex_mpi,
     &ex_python_serial,
     &ex_python_threads,
     &ex_python_processes,

@@ -22,6 +22,7 @@
  * clearing and verifying the result slots happen outside it.
  */
 #include "driver.h"
+#include "ex_mpi.h"
 #include "spawn_worker.h"
 
 #include <errno.h>
@@ -211,6 +212,25 @@ static void report_usage(gb_state *st, const struct usage *a,
 			       GB_COUNTER_DEFAULT);
 }
 
+/*
+ * Workers that are not this process's children (mpi ranks): stop() says
+ * what they used, and their peak RSS joins the memory figure.
+ */
+static void usage_add_foreign(struct usage *u, const struct ex_usage *f,
+			      gb_state *st, double peak)
+{
+	if (!f->processes)
+		return;
+	u->user += f->user_s;
+	u->sys += f->sys_s;
+	u->vol_ctxsw += f->vol_ctxsw;
+	u->invol_ctxsw += f->invol_ctxsw;
+	u->minflt += f->minflt;
+	u->majflt += f->majflt;
+	gb_set_counter(st, "mem_peak_rss_bytes", peak + f->peak_rss_bytes,
+		       GB_COUNTER_DEFAULT);
+}
+
 /* The value in kB of "Key:" in a /proc file, in bytes; 0 if absent. */
 static double proc_kb(const char *path, const char *key)
 {
@@ -248,12 +268,12 @@ static void reset_peak_rss(void)
 
 /*
  * Memory of the executor as it stands: this process plus every live child
- * it created (the pool's workers), summed. Peak RSS (VmHWM) counts shared
- * pages once per process, as the kernel's RSS does; PSS divides each shared
- * page among the processes that map it, so it sums to what the executor
- * really occupies. Read from /proc, outside the timed region.
+ * it created (the pool's workers), summed; returns the peak. Peak RSS (VmHWM)
+ * counts shared pages once per process, as the kernel's RSS does; PSS divides
+ * each shared page among the processes that map it, so it sums to what the
+ * executor really occupies. Read from /proc, outside the timed region.
  */
-static void report_memory(gb_state *st)
+static double report_memory(gb_state *st)
 {
 	char path[64];
 	double peak = proc_kb("/proc/self/status", "VmHWM");
@@ -275,6 +295,7 @@ static void report_memory(gb_state *st)
 		fclose(f);
 	gb_set_counter(st, "mem_peak_rss_bytes", peak, GB_COUNTER_DEFAULT);
 	gb_set_counter(st, "mem_pss_bytes", pss, GB_COUNTER_DEFAULT);
+	return peak;
 }
 
 /*
@@ -386,10 +407,19 @@ static void run_instrumented(gb_state *st, struct child_ctx *x,
 		gb_skip_with_error(st, msg);
 		return;
 	}
-	pt_probe_wrap(x->probe, plain, &job);
+	/* Ranks cannot run the wrapper: they report when each task ran, and
+	 * the probe takes those times as its own (no PAPI counts then). */
+	if (c->ex->times_tasks) {
+		job = *plain;
+		job.times = calloc(c->tasks ? c->tasks : 1, sizeof(*job.times));
+	} else {
+		pt_probe_wrap(x->probe, plain, &job);
+	}
 	for (unsigned mode = PT_PROBE_TIMES; mode <= PT_PROBE_COUNTERS;
 	     mode++) {
-		if (mode == PT_PROBE_COUNTERS && !x->counters)
+		if ((mode == PT_PROBE_COUNTERS && !x->counters) ||
+		    (c->ex->times_tasks &&
+		     (mode == PT_PROBE_COUNTERS || !job.times)))
 			break;
 		for (uint64_t i = 0; i < c->tasks; i++)
 			x->results[i] = POISON;
@@ -407,6 +437,8 @@ static void run_instrumented(gb_state *st, struct child_ctx *x,
 			gb_skip_with_error(st, rc ? ex_error(ex) : msg);
 			break;
 		}
+		if (job.times && pt_probe_feed(x->probe, &job))
+			break;
 		if (mode == PT_PROBE_TIMES && !pt_probe_breakdown(x->probe, &b))
 			pt_probe_report_breakdown(st, &b);
 		if (mode == PT_PROBE_TIMES && x->want_trace) {
@@ -428,6 +460,7 @@ static void run_instrumented(gb_state *st, struct child_ctx *x,
 	}
 	pt_counters_thread_release();
 	pt_probe_release_pages(x->probe);
+	free(job.times);
 	c->ex->stop(ex);
 }
 
@@ -550,8 +583,9 @@ static void bench_config(gb_state *st, void *arg)
 	struct fault_totals faults = {0};
 	struct executor *ex = NULL;
 	char msg[512], label[512] = "";
-	double t, create, stop, begin;
+	double t, create, stop, begin, peak;
 	struct usage before, after;
+	struct ex_usage foreign;
 	unsigned usable;
 	bool failed = false, ready;
 	struct pt_transport *tr = NULL;
@@ -569,6 +603,8 @@ static void bench_config(gb_state *st, void *arg)
 	}
 	/* process-spawn hands each child its slot's channel. */
 	x->exc.spawn_channels = pt_transport_spawn_channels(tr);
+	memset(&foreign, 0, sizeof(foreign));
+	x->exc.foreign_usage = &foreign;
 	usage_now(&before);
 	begin = t = pt_now();
 	rc = c->ex->start(&x->exc, &ex, msg, sizeof(msg));
@@ -613,13 +649,16 @@ static void bench_config(gb_state *st, void *arg)
 		}
 		gb_set_iteration_time(st, t);
 	}
-	report_memory(st);
+	peak = report_memory(st);
+	if (ex->label[0])
+		snprintf(label, sizeof(label), "%s", ex->label);
 	pt_transport_end(tr);
 	t = pt_now();
 	c->ex->stop(ex);
 	stop = pt_now() - t;
 	pt_transport_destroy(tr);
 	usage_now(&after);
+	usage_add_foreign(&after, &foreign, st, peak);
 	usable = c->ex->uses_workers ? c->exc.workers : 1;
 	if (usable > x->online_cpus)
 		usable = (unsigned)x->online_cpus;
@@ -639,7 +678,8 @@ static void bench_config(gb_state *st, void *arg)
 		       GB_COUNTER_DEFAULT);
 	gb_set_counter(st, "stop_s", stop, GB_COUNTER_DEFAULT);
 	if (c->ex->uses_workers && c->exc.workers > x->online_cpus)
-		snprintf(label, sizeof(label), "oversubscribed");
+		snprintf(label + strlen(label), sizeof(label) - strlen(label),
+			 "%soversubscribed", label[0] ? " " : "");
 	report_faults(st, x, &faults, label, sizeof(label));
 	if (label[0])
 		gb_set_label(st, label);
@@ -649,7 +689,8 @@ static void bench_config(gb_state *st, void *arg)
 	 * payload workloads, whose tasks run inside the transport. */
 	if (!failed)
 		serial_reference(st, x, &job);
-	if (!failed && x->probe && !ex_runs_spec(c->ex, &c->exc) &&
+	if (!failed && x->probe &&
+	    (!ex_runs_spec(c->ex, &c->exc) || c->ex->times_tasks) &&
 	    !c->wl->payload)
 		run_instrumented(st, x, &job);
 }
@@ -755,6 +796,7 @@ int pt_run_config(const struct pt_config *c, const struct pt_child_io *io)
 	gb_bench_use_manual_time(b);
 	gb_bench_unit(b, GB_US);
 	ran = gb_run(&ro);
+	ex_mpi_finalize();
 
 	if (x.trace && io->trace_fd >= 0)
 		pt_probe_write_part(io->trace_fd, x.trace, x.trace_len);

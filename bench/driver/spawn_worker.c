@@ -38,6 +38,7 @@
 
 #include "core.h"
 
+#include "ex_mpi.h"
 #include "executor.h"
 #include "transport.h"
 
@@ -252,6 +253,23 @@ out:
 	return status;
 }
 
+/*
+ * The mpi executors' ranks: one setup of the whole job, for every task a
+ * rank will be handed (payload workloads are refused: their bytes cannot
+ * reach a rank yet).
+ */
+struct spec_tasks {
+	struct pt_spawn_job job;
+	void *state;
+};
+
+static uint64_t spec_task(void *arg, uint64_t index, unsigned worker)
+{
+	struct spec_tasks *t = arg;
+
+	return t->job.wl->run_task(t->state, index, worker);
+}
+
 /* The noop job's task: its checksum is its index (bench overhead). */
 static uint64_t noop_task(void *arg, uint64_t index, unsigned worker)
 {
@@ -364,4 +382,62 @@ int pt_pool_worker_main(int argc, char **argv)
 	if (job.wl && job.wl->teardown)
 		job.wl->teardown(state);
 	return 0;
+}
+
+static int spec_setup(void *ctx, const char *spec, ex_task_fn *fn, void **arg,
+		      char *err, size_t errlen)
+{
+	struct spec_tasks *t = calloc(1, sizeof(*t));
+	char *text = strdup(spec);
+	int rc = -ENOMEM;
+
+	(void)ctx;
+	if (!t || !text) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	rc = parse_spec(text, &t->job, err, errlen);
+	if (rc)
+		goto out;
+	if (t->job.wl && t->job.wl->payload) {
+		snprintf(err, errlen, "%s: its payload cannot reach a rank",
+			 t->job.wl->name);
+		rc = -ENOTSUP;
+		goto out;
+	}
+	if (t->job.wl) {
+		err[0] = '\0';
+		rc = wl_setup(t->job.wl, t->job.params, t->job.ntasks,
+			      &t->state, err, errlen);
+		if (rc && !err[0])
+			snprintf(err, errlen, "%s setup failed: %s",
+				 t->job.wl->name, strerror(-rc));
+	}
+out:
+	free(text);
+	if (rc) {
+		free(t);
+		return rc;
+	}
+	*fn = t->job.wl ? spec_task : noop_task;
+	*arg = t;
+	return 0;
+}
+
+static void spec_teardown(void *ctx, void *arg)
+{
+	struct spec_tasks *t = arg;
+
+	(void)ctx;
+	if (t && t->job.wl && t->job.wl->teardown)
+		t->job.wl->teardown(t->state);
+	free(t);
+}
+
+int pt_mpi_worker_main(int argc, char **argv)
+{
+	static const struct ex_mpi_tasks tasks = {.setup = spec_setup,
+						  .teardown = spec_teardown};
+
+	return ex_mpi_worker_main(argc, argv, &tasks);
 }

@@ -71,5 +71,11 @@ void pt_spawn_task_fn(const struct pt_spawn_job *job, void *state,
  * set up: one line and 1.
  */
 int pt_pool_worker_main(int argc, char **argv);
+/*
+ * The mpi executors' rank mode: argv[1] is EX_MPI_WORKER_FLAG (ex_mpi.h).
+ * Each rank sets the job of its SPEC up once and serves every task it is
+ * handed; returns the rank's exit status.
+ */
+int pt_mpi_worker_main(int argc, char **argv);
 
 #endif

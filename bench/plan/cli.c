@@ -232,7 +232,11 @@ static int parse_names(const char *flag, const char *text, const void **table,
 			return -EINVAL;
 		}
 		if (unavailable(entry)) {
-			snprintf(err, errlen, "%s: '%s' is unavailable: %s",
+			/* "--executor=mpi: built without MPI" */
+			snprintf(err, errlen,
+				 table == (const void **)ex_all
+				     ? "%s=%s: %s"
+				     : "%s: '%s' is unavailable: %s",
 				 flag, name, unavailable(entry));
 			return -EINVAL;
 		}
@@ -455,7 +459,8 @@ static void set_defaults(struct pt_options *o, char *argv0)
 	o->trace_fd = -1;
 	o->gb_argv[o->gb_argc++] = argv0;
 	for (unsigned i = 0; ex_all[i] && o->nexecutors < 16; i++)
-		if (!ex_all[i]->unavailable && !ex_all[i]->workload_prefix)
+		if (!ex_all[i]->unavailable && !ex_all[i]->workload_prefix &&
+		    !ex_all[i]->named_only)
 			o->executors[o->nexecutors++] = ex_all[i];
 	for (unsigned i = 0; default_workloads[i]; i++) {
 		const struct workload *w = wl_find(default_workloads[i]);
@@ -659,12 +664,14 @@ int pt_parse_args(int argc, char **argv, struct pt_options *o, char *err,
 					 &o->nexecutors, err, errlen);
 			if (rc)
 				return rc;
-			/* "all": the reference executors only when named. */
+			/* "all": the reference executors and mpi only when
+			 * named. */
 			if (!strcmp(val, "all")) {
 				unsigned kept = 0;
 
 				for (unsigned k = 0; k < o->nexecutors; k++)
-					if (!o->executors[k]->workload_prefix)
+					if (!o->executors[k]->workload_prefix &&
+					    !o->executors[k]->named_only)
 						o->executors[kept++] =
 						    o->executors[k];
 				o->nexecutors = kept;

@@ -136,13 +136,40 @@ static struct probe_record *record_of(struct probe_shared *sh, uint64_t index)
 	return (struct probe_record *)(sh->slots + sh->workers) + r;
 }
 
+/* Adds one task that ran on worker from start to end to the slot and its
+ * record: a worker's tasks must come in the order it ran them. */
+static void probe_account(struct probe_shared *sh, uint64_t index,
+			  unsigned worker, uint64_t start, uint64_t end,
+			  pid_t pid, pid_t tid)
+{
+	struct probe_slot *slot = &sh->slots[worker];
+	struct probe_record *rec;
+	uint64_t prev;
+
+	prev = slot->tasks && slot->last_end_ns > sh->post_ns
+		   ? slot->last_end_ns
+		   : sh->post_ns;
+	slot->dispatch_ns += start > prev ? start - prev : 0;
+	slot->compute_ns += end - start;
+	slot->last_end_ns = end;
+	slot->tasks++;
+	rec = record_of(sh, index);
+	if (rec) {
+		rec->start_ns = start;
+		rec->dispatch_ns = start > prev ? start - prev : 0;
+		rec->pid = pid;
+		rec->tid = tid;
+		rec->worker = worker;
+		rec->end_ns = end;
+	}
+}
+
 /* The task function executors run in an instrumented job. */
 static uint64_t probe_task(void *arg, uint64_t index, unsigned worker)
 {
 	struct probe_shared *sh = arg;
 	struct probe_slot *slot;
-	struct probe_record *rec;
-	uint64_t sum, start, end, prev;
+	uint64_t sum, start, end;
 
 	if (worker >= sh->workers)
 		abort(); /* an executor broke its worker-index contract */
@@ -160,22 +187,7 @@ static uint64_t probe_task(void *arg, uint64_t index, unsigned worker)
 	end = pt_now_ns();
 	if (sh->mode & PT_PROBE_COUNTERS)
 		counters_after(sh, slot);
-	prev = slot->tasks && slot->last_end_ns > sh->post_ns
-		   ? slot->last_end_ns
-		   : sh->post_ns;
-	slot->dispatch_ns += start > prev ? start - prev : 0;
-	slot->compute_ns += end - start;
-	slot->last_end_ns = end;
-	slot->tasks++;
-	rec = record_of(sh, index);
-	if (rec) {
-		rec->start_ns = start;
-		rec->dispatch_ns = start > prev ? start - prev : 0;
-		rec->pid = getpid();
-		rec->tid = gettid();
-		rec->worker = worker;
-		rec->end_ns = end;
-	}
+	probe_account(sh, index, worker, start, end, getpid(), gettid());
 	return sum;
 }
 
@@ -286,6 +298,49 @@ void pt_probe_release_pages(struct pt_probe *p)
 		return;
 	/* Without MADV_REMOVE (an old kernel): zero them by hand. */
 	memset((void *)begin, 0, end - begin);
+}
+
+/* Sort order of pt_probe_feed(): by worker, then by start. */
+static const struct ex_task_time *feed_times;
+
+static int compare_feed(const void *a, const void *b)
+{
+	const struct ex_task_time *x = &feed_times[*(const uint64_t *)a];
+	const struct ex_task_time *y = &feed_times[*(const uint64_t *)b];
+
+	if (x->worker != y->worker)
+		return x->worker < y->worker ? -1 : 1;
+	return x->start_ns < y->start_ns ? -1 : x->start_ns > y->start_ns;
+}
+
+int pt_probe_feed(struct pt_probe *p, const struct ex_job *job)
+{
+	struct probe_shared *sh = p->shared;
+	uint64_t *order = malloc((job->ntasks ? job->ntasks : 1) *
+				 sizeof(*order));
+	uint64_t n = 0;
+
+	if (!order)
+		return -ENOMEM;
+	p->ntasks = job->ntasks;
+	sh->record_every = 1;
+	if (sh->max_records && job->ntasks > sh->max_records)
+		sh->record_every =
+		    (job->ntasks + sh->max_records - 1) / sh->max_records;
+	for (uint64_t i = 0; i < job->ntasks; i++)
+		if (job->times[i].end_ns && job->times[i].worker < sh->workers)
+			order[n++] = i;
+	feed_times = job->times;
+	qsort(order, n, sizeof(*order), compare_feed);
+	for (uint64_t k = 0; k < n; k++) {
+		const struct ex_task_time *t = &job->times[order[k]];
+
+		/* A rank's own clock: its tid is its pid (one thread). */
+		probe_account(sh, order[k], t->worker, t->start_ns, t->end_ns,
+			      t->pid, t->pid);
+	}
+	free(order);
+	return 0;
 }
 
 static int compare_u64(const void *a, const void *b)

@@ -89,6 +89,15 @@ void pt_probe_wrap(struct pt_probe *p, const struct ex_job *inner,
 /* Just before map(): resets the slots, sets the mode, takes post. */
 void pt_probe_begin(struct pt_probe *p, unsigned mode);
 
+/*
+ * For executors whose workers cannot run the wrapper (times_tasks: mpi
+ * ranks): after a PT_PROBE_TIMES job mapped with job->times and
+ * pt_probe_end(), records every task from those times as the wrapper
+ * would have. The times must be CLOCK_MONOTONIC of this host. Returns 0
+ * or -ENOMEM.
+ */
+int pt_probe_feed(struct pt_probe *p, const struct ex_job *job);
+
 /* Just after map() returns: takes done, and the caller's pid and tid. */
 void pt_probe_end(struct pt_probe *p);
 

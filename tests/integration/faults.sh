@@ -151,7 +151,7 @@ r=$WORK/w1024.json
 check "1024 workers: exit 0" [ $? -eq 0 ]
 executors=$("$BENCH" --list | awk '/^Executors/ { on = 1; next }
   on && /^  python-/ { py = 1; next }
-  on && /^  [a-z]/ { n++; py = 0 } on && /unavailable:/ && !py { n-- }
+  on && /^  [a-z]/ { n++; py = 0 } on && /unavailable:|only when named:/ && !py { n-- }
   on && /^$/ { on = 0 } END { print n }')
 check "1024 workers: every executor measured" \
   jq -e --argjson n "$executors" '(.benchmarks | length) == $n and all(.benchmarks[]; .error_occurred != true and .iterations > 0)' "$r"

@@ -33,7 +33,7 @@ r=$WORK/py.json
   --min-time=0.001 --out="$r" >/dev/null 2>"$WORK/py.err"
 check "py-* under every executor: exit 0" [ $? -eq 0 ]
 executors=$("$BENCH" --list | sed -n '/^Executors/,/^$/p' | grep '^  [a-z]' | grep -vc '^  python-')
-unavail=$("$BENCH" --list | sed -n '/^Executors/,/^$/p' | grep -c 'unavailable:')
+unavail=$("$BENCH" --list | sed -n '/^Executors/,/^$/p' | grep -cE 'unavailable:|only when named:')
 check "py-* under every executor: one entry per workload, executor, W" \
   jq -e --argjson n $(( (executors - unavail) * 2 * 2 - 2 )) \
   '(.benchmarks | length) == $n' "$r"

@@ -140,7 +140,7 @@ check "all workloads x all executors: exit 0" [ $? -eq 0 ]
 # (Python's reference pools run py-* workloads only: not counted.)
 executors=$("$BENCH" --list | awk '/^Executors/ { on = 1; next }
   on && /^  python-/ { py = 1; next }
-  on && /^  [a-z]/ { n++; py = 0 } on && /unavailable:/ && !py { n-- }
+  on && /^  [a-z]/ { n++; py = 0 } on && /unavailable:|only when named:/ && !py { n-- }
   on && /^$/ { on = 0 } END { print n }')
 entries=$((12 * (1 + 2 * (executors - 1))))
 check "all workloads x all executors: $entries entries, none failed" \

@@ -313,7 +313,9 @@ static void test_wait_policies(void **state)
 
 	(void)state;
 	for (size_t e = 0; ex_all[e]; e++) {
-		if (!ex_all[e]->uses_schedule || ex_all[e]->unavailable)
+		/* mpi runs spawn specs: tests/integration/mpi.sh. */
+		if (!ex_all[e]->uses_schedule || ex_all[e]->unavailable ||
+		    ex_all[e]->runs_spec)
 			continue;
 		for (size_t p = 0; p < 3; p++) {
 			if (ex_all[e] == ex_find("omp") &&
@@ -692,21 +694,23 @@ static void test_registry_lookup(void **state)
 	const char *const expected_order[] = {
 	    "serial",	       "thread-pool",	   "process-pool",
 	    "thread-per-task", "process-per-task", "omp",
-	    "process-spawn",   "python-serial",	   "python-threads",
-	    "python-processes"};
+	    "process-spawn",   "mpi",		   "python-serial",
+	    "python-threads",  "python-processes"};
 	size_t count = 0;
 
 	(void)state;
 	for (; ex_all[count]; count++) {
-		assert_true(count < 10);
+		assert_true(count < 11);
 		assert_string_equal(ex_all[count]->name, expected_order[count]);
 		assert_ptr_equal(ex_find(ex_all[count]->name), ex_all[count]);
-		/* Only omp (no OpenMP) and Python's pools (no Python) may be
-		 * missing from a build; only Python's pools run py-* only. */
+		/* Only omp (no OpenMP), mpi (no MPI) and Python's pools (no
+		 * Python) may be missing from a build; only Python's pools run
+		 * py-* only. */
 		if (ex_all[count] != ex_find("omp") &&
+		    ex_all[count] != ex_find("mpi") &&
 		    !ex_all[count]->workload_prefix)
 			assert_null(ex_all[count]->unavailable);
-		if (count >= 7) {
+		if (count >= 8) {
 			assert_string_equal(ex_all[count]->workload_prefix,
 					    "py-");
 			assert_true(ex_all[count]->runs_spec);
@@ -714,7 +718,9 @@ static void test_registry_lookup(void **state)
 			assert_null(ex_all[count]->workload_prefix);
 		}
 	}
-	assert_int_equal(count, 10);
+	assert_int_equal(count, 11);
+	assert_true(ex_find("mpi")->runs_spec && ex_find("mpi")->times_tasks);
+	assert_true(ex_find("mpi")->uses_schedule);
 	assert_ptr_equal(ex_find("pool"), ex_find("process-pool"));
 	assert_ptr_equal(ex_find("spawn"), ex_find("process-spawn"));
 	assert_ptr_equal(ex_find("openmp"), ex_find("omp"));
