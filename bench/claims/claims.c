@@ -47,10 +47,10 @@
 #include "stats.h"
 #include "supervise.h"
 
-#define CL_NCLAIMS   13
+#define CL_NCLAIMS 13
 /* cl_get keeps up to 64 values of a configuration. */
 #define CL_MAX_REPETITIONS 64
-#define CL_MAX_CACHE 256
+#define CL_MAX_CACHE	   256
 
 /* One configuration measured: its entries and the command behind them. */
 struct cl_meas {
