@@ -411,12 +411,14 @@ static int pyref_command(int argc, char **argv)
 const struct pt_command pt_commands[] = {
     {"report", "RESULTS.json [MORE.json...] -o DIR", rep_main},
     {"compare", "BASE.json NEW.json [OPTIONS]", gate_main},
-    {"ab", "--baseline=OTHER_BENCH [OPTIONS] [BENCH ARGS...]", gate_ab_main},
+    {"ab", "--baseline=OTHER_BENCH [--preset=3pct] [OPTIONS] [BENCH ARGS...]",
+     gate_ab_main},
     {"gate-power",
-     "[--sessions=N] [--effects=LIST] [AB OPTIONS] [BENCH ARGS...]",
+     "[--preset=3pct] [--sessions=N] [--effects=LIST] [AB OPTIONS] [BENCH "
+     "ARGS...]",
      gate_power_main},
     {"info", "[--format=json]", info_main},
-    {"overhead", "[--quick] [--format=console|json] [--out FILE]",
+    {"overhead", "[--quick] [--only=TEXT] [--format=console|json] [--out FILE]",
      overhead_main},
     {"claims",
      "[--quick] [--only=LIST] [--format=console|md|json] [--out=FILE]",

@@ -11,12 +11,18 @@
  * Invariant: at most PT_MAX_JSON_BYTES bytes are ever read from one path.
  * It is header-only because the two readers live in two libraries that do
  * not link each other.
+ *
+ * Below it, the questions every reader of Google Benchmark entries asks
+ * (gate, ab, claims, the console table, --ci, the report), answered once:
+ * is an entry a repetition ("iteration", or no run_type: old versions), an
+ * aggregate, which aggregate, a failure, and its real time in seconds.
  */
 #ifndef PT_JSON_H
 #define PT_JSON_H
 
 #include <errno.h>
 #include <jansson.h>
+#include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -111,6 +117,51 @@ static inline double pt_json_unit_seconds(const char *unit)
 	if (!strcmp(unit, "ms"))
 		return 1e-3;
 	return 1;
+}
+
+/* Google Benchmark entries: a repetition (run_type "iteration", or no
+ * run_type at all). */
+static inline bool pt_gb_is_iteration(json_t *entry)
+{
+	json_t *type = json_object_get(entry, "run_type");
+
+	return !json_is_string(type) ||
+	       !strcmp(json_string_value(type), "iteration");
+}
+
+/* An aggregate (run_type "aggregate"). */
+static inline bool pt_gb_is_aggregate(json_t *entry)
+{
+	json_t *type = json_object_get(entry, "run_type");
+
+	return json_is_string(type) &&
+	       !strcmp(json_string_value(type), "aggregate");
+}
+
+/* The aggregate called name ("median", "cv", ...). */
+static inline bool pt_gb_aggregate_is(json_t *entry, const char *name)
+{
+	json_t *agg = json_object_get(entry, "aggregate_name");
+
+	return pt_gb_is_aggregate(entry) && json_is_string(agg) &&
+	       !strcmp(json_string_value(agg), name);
+}
+
+/* An entry of a failed run (error_occurred true). */
+static inline bool pt_gb_failed(json_t *entry)
+{
+	return json_is_true(json_object_get(entry, "error_occurred"));
+}
+
+/* real_time in seconds (time_unit, ns when absent); NAN when absent. */
+static inline double pt_gb_real_time_s(json_t *entry)
+{
+	json_t *t = json_object_get(entry, "real_time");
+
+	if (!json_is_number(t))
+		return NAN;
+	return json_number_value(t) * pt_json_unit_seconds(json_string_value(
+					  json_object_get(entry, "time_unit")));
 }
 
 #endif

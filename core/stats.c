@@ -47,11 +47,22 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int cmp_double(const void *a, const void *b)
+int pt_cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
 
 	return (x > y) - (x < y);
+}
+
+double pt_quantile_sorted(const double *sorted, size_t n, double p)
+{
+	if (n == 0)
+		return NAN;
+	double h = (double)(n - 1) * p;
+	size_t lo = (size_t)floor(h);
+	if (lo + 1 >= n)
+		return sorted[n - 1];
+	return sorted[lo] + (h - (double)lo) * (sorted[lo + 1] - sorted[lo]);
 }
 
 /* A key whose unsigned order is the order of the doubles (finite or
@@ -163,7 +174,7 @@ static double *sorted_copy(const double *v, size_t n)
 	if (!s)
 		return NULL;
 	memcpy(s, v, n * sizeof(*s));
-	qsort(s, n, sizeof(*s), cmp_double);
+	qsort(s, n, sizeof(*s), pt_cmp_double);
 	return s;
 }
 
@@ -171,7 +182,7 @@ double gate_median(double *v, size_t n)
 {
 	if (n == 0)
 		return NAN;
-	qsort(v, n, sizeof(*v), cmp_double);
+	qsort(v, n, sizeof(*v), pt_cmp_double);
 	if (n % 2)
 		return v[n / 2];
 	return (v[n / 2 - 1] + v[n / 2]) / 2;
@@ -244,7 +255,7 @@ static bool has_ties(const double *base, size_t m, const double *new_, size_t n)
 		all[i] = base[i];
 	for (size_t j = 0; j < n; j++)
 		all[m + j] = new_[j];
-	qsort(all, m + n, sizeof(*all), cmp_double);
+	qsort(all, m + n, sizeof(*all), pt_cmp_double);
 	for (size_t i = 1; i < m + n; i++)
 		if (all[i] == all[i - 1])
 			tie = true;
@@ -265,7 +276,7 @@ static double tie_term(const double *base, size_t m, const double *new_,
 		all[i] = base[i];
 	for (size_t j = 0; j < n; j++)
 		all[m + j] = new_[j];
-	qsort(all, N, sizeof(*all), cmp_double);
+	qsort(all, N, sizeof(*all), pt_cmp_double);
 	for (size_t i = 0; i < N;) {
 		size_t k = i;
 

@@ -20,6 +20,13 @@ struct gate_mwu {
 	bool exact;	/* exact distribution (true) or normal approximation */
 };
 
+/* qsort's comparison of two doubles, ascending. */
+int pt_cmp_double(const void *a, const void *b);
+
+/* Quantile p of sorted[0..n-1], interpolating linearly between order
+ * statistics (Hyndman and Fan type 7, numpy's default); NAN when n is 0. */
+double pt_quantile_sorted(const double *sorted, size_t n, double p);
+
 /* Median of v[0..n-1]; sorts v in place. NAN when n is 0. */
 double gate_median(double *v, size_t n);
 

@@ -16,12 +16,16 @@
 #define PT_REP_INTERNAL_H
 
 #include <jansson.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
 #define REP_REASON_MAX 512
+/* Groups that get plots unless --plot-groups says otherwise: drawing costs
+ * about 20 ms of CPU per plot, seven plots a group. */
+#define REP_PLOT_GROUPS_DEFAULT 25
 
 /* One counter (a user counter of Google Benchmark) over the repetitions. */
 struct rep_counter {
@@ -87,6 +91,18 @@ struct rep_group {
 	unsigned max_workers;
 };
 
+/* A map from strings (owned elsewhere, never moved) to indices: open
+ * addressing, FNV-1a; lookups by name stay O(1) at thousands of groups. */
+struct rep_map {
+	const char **keys;
+	size_t *values;
+	size_t cap, n;
+};
+#define REP_MAP_NONE ((size_t)-1)
+size_t rep_map_get(const struct rep_map *m, const char *key);
+int rep_map_put(struct rep_map *m, const char *key, size_t value);
+void rep_map_free(struct rep_map *m);
+
 struct rep_file {
 	char *path;
 	char *label; /* f1, f2, ... */
@@ -101,12 +117,16 @@ struct rep_file {
 	json_t *claims;	      /* bench claims' "claims" array, or NULL */
 	char **counter_names; /* counters seen, beyond the known ones */
 	size_t ncounter_names;
+	struct rep_map point_index; /* point name -> index in points */
+	/* This file against the first (rep_report_ratios), computed once. */
+	struct rep_ratio *ratios;
+	size_t nratios;
+	bool compared;
 };
 
 /* rep_stats.c: small numerics. */
 int rep_median_iqr(const double *values, size_t n, double *median, double *q1,
 		   double *q3);
-double rep_quantile_sorted(const double *sorted, size_t n, double p);
 int rep_fit_amdahl(const double *workers, const double *speedup, size_t n,
 		   struct rep_amdahl *fit);
 int rep_fit_usl(const double *workers, const double *capacity, size_t n,
@@ -133,6 +153,25 @@ const struct rep_counter *rep_point_counter(const struct rep_point *point,
 					    const char *name);
 bool rep_counter_is_known(const char *name);
 
+/* Where one job of a configuration goes, in microseconds, start to stop:
+ * medians over the repetitions of create_s, of the instrumented job's
+ * per-worker means dispatch_s, compute_s, idle_s and return_s (see
+ * docs/profiling.md), and of stop_s. gil_wait is gil_wait_s / workers (the
+ * per-worker mean GIL wait of a timed job), taken out of compute, so the
+ * parts still add up; NAN where not measured. total is the sum of the
+ * parts. */
+struct rep_breakdown {
+	double create, dispatch, compute, gil_wait, idle, ret, stop, total;
+};
+#define REP_BREAKDOWN_PARTS 7
+/* Part i (0..6: create, dispatch, compute, gil_wait, idle, return, stop) of
+ * b, and its name. */
+double rep_breakdown_part(const struct rep_breakdown *b, int i);
+extern const char *const rep_breakdown_names[REP_BREAKDOWN_PARTS];
+/* Fills b; false if p has no instrumented job's phase counters. */
+bool rep_point_breakdown(const struct rep_point *p, struct rep_breakdown *b);
+bool rep_group_has_breakdown(const struct rep_group *g);
+
 /* Comparison of a later file against the first. */
 struct rep_ratio {
 	const struct rep_point *base, *other;
@@ -152,7 +191,13 @@ struct rep_report {
 	char **warnings;
 	size_t nwarnings;
 	double threshold;
+	size_t
+	    plot_groups; /* groups with plots, in order; the rest have none */
 };
+/* The comparison of file fi (>= 1) with the first, computed on first use
+ * and kept in the file (freed with it). */
+int rep_report_ratios(const struct rep_report *report, size_t fi,
+		      const struct rep_ratio **ratios, size_t *n);
 int rep_write_csv(const struct rep_report *report);
 int rep_write_markdown(const struct rep_report *report);
 int rep_write_html(const struct rep_report *report);
@@ -161,7 +206,13 @@ int rep_report_warn(struct rep_report *report, const char *fmt, ...)
 
 /* rep_plot.c: gnuplot. */
 int rep_find_gnuplot(char *path, size_t size);
+/* Writes every plot's script, then runs them all in a few batched gnuplot
+ * processes; 0, or -EINTR when a stop signal is pending (report.c holds
+ * SIGINT, SIGTERM and SIGHUP): the gnuplot children are then killed and
+ * reaped before it returns. */
 int rep_write_plots(struct rep_report *report, const char *gnuplot);
+/* Sends sig to every gnuplot child running now; async-signal-safe. */
+void rep_plot_kill_children(int sig);
 /* Plot file base names (without extension) for one group, in the order the
  * report shows them; the caller checks which files exist. */
 extern const char *const rep_plot_kinds[];
@@ -169,6 +220,8 @@ extern const char *const rep_plot_kinds[];
 /* Shared helpers. */
 char *rep_strdup(const char *s);
 char *rep_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+char *rep_vprintf(const char *fmt, va_list ap)
+    __attribute__((format(printf, 1, 0)));
 double rep_time_us(double value, const char *unit);
 
 #endif

@@ -43,7 +43,7 @@ static const char *const rep_known_counters[] = {
 
 /* Name parts that belong to the series (executor options) not the group. */
 static const char *const rep_series_keys[] = {
-    "schedule:", "chunk:", "wait:", "start:", NULL};
+    "schedule:", "chunk:", "wait:", "start:", "ranks:", NULL};
 
 /* Google Benchmark's own name suffixes, which are not configuration. */
 static const char *const rep_gb_suffixes[] = {
@@ -55,13 +55,19 @@ char *rep_strdup(const char *s)
 	return strdup(s ? s : "");
 }
 
+char *rep_vprintf(const char *fmt, va_list ap)
+{
+	char *s = NULL;
+	if (vasprintf(&s, fmt, ap) < 0)
+		s = NULL;
+	return s;
+}
+
 char *rep_printf(const char *fmt, ...)
 {
 	va_list ap;
-	char *s = NULL;
 	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) < 0)
-		s = NULL;
+	char *s = rep_vprintf(fmt, ap);
 	va_end(ap);
 	return s;
 }
@@ -164,12 +170,64 @@ static int rep_push_double(double **values, size_t *n, double value)
 	return 0;
 }
 
+static size_t rep_hash(const char *s)
+{
+	uint64_t h = 1469598103934665603u;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211u;
+	return (size_t)h;
+}
+
+size_t rep_map_get(const struct rep_map *m, const char *key)
+{
+	if (!m->cap)
+		return REP_MAP_NONE;
+	for (size_t i = rep_hash(key) & (m->cap - 1);;
+	     i = (i + 1) & (m->cap - 1)) {
+		if (!m->keys[i])
+			return REP_MAP_NONE;
+		if (!strcmp(m->keys[i], key))
+			return m->values[i];
+	}
+}
+
+int rep_map_put(struct rep_map *m, const char *key, size_t value)
+{
+	if (2 * (m->n + 1) > m->cap) {
+		struct rep_map grown = {.cap = m->cap ? 2 * m->cap : 64};
+		grown.keys = calloc(grown.cap, sizeof(*grown.keys));
+		grown.values = calloc(grown.cap, sizeof(*grown.values));
+		if (!grown.keys || !grown.values) {
+			rep_map_free(&grown);
+			return -ENOMEM;
+		}
+		for (size_t i = 0; i < m->cap; i++)
+			if (m->keys[i])
+				rep_map_put(&grown, m->keys[i], m->values[i]);
+		rep_map_free(m);
+		*m = grown;
+	}
+	size_t i = rep_hash(key) & (m->cap - 1);
+	while (m->keys[i] && strcmp(m->keys[i], key))
+		i = (i + 1) & (m->cap - 1);
+	if (!m->keys[i])
+		m->n++;
+	m->keys[i] = key;
+	m->values[i] = value;
+	return 0;
+}
+
+void rep_map_free(struct rep_map *m)
+{
+	free(m->keys);
+	free(m->values);
+	*m = (struct rep_map){0};
+}
+
 static struct rep_point *rep_find_point(struct rep_file *file, const char *name)
 {
-	for (size_t i = 0; i < file->npoints; i++)
-		if (!strcmp(file->points[i].name, name))
-			return &file->points[i];
-	return NULL;
+	size_t i = rep_map_get(&file->point_index, name);
+	return i == REP_MAP_NONE ? NULL : &file->points[i];
 }
 
 static int rep_note_counter_name(struct rep_file *file, const char *name)
@@ -243,17 +301,11 @@ static int rep_add_entry(struct rep_file *file, json_t *entry, size_t index,
 			 bool aggregates, char *reason, size_t reason_size)
 {
 	int ret;
-	const char *run_type =
-	    json_string_value(json_object_get(entry, "run_type"));
-	bool is_aggregate = run_type && !strcmp(run_type, "aggregate");
+	bool is_aggregate = pt_gb_is_aggregate(entry);
 	if (is_aggregate != aggregates)
 		return 0;
-	if (is_aggregate) {
-		const char *agg =
-		    json_string_value(json_object_get(entry, "aggregate_name"));
-		if (!agg || strcmp(agg, "median"))
-			return 0;
-	}
+	if (is_aggregate && !pt_gb_aggregate_is(entry, "median"))
+		return 0;
 	char *name = rep_entry_run_name(entry);
 	char *workload = NULL, *executor = NULL, *series = NULL, *group = NULL;
 	unsigned workers = 0;
@@ -282,6 +334,12 @@ static int rep_add_entry(struct rep_file *file, json_t *entry, size_t index,
 		point = &grown[file->npoints++];
 		memset(point, 0, sizeof(*point));
 		point->name = name;
+		if ((ret = rep_map_put(&file->point_index, point->name,
+				       file->npoints - 1))) {
+			point->name = NULL;
+			file->npoints--;
+			goto out;
+		}
 		point->workload = workload;
 		point->executor = executor;
 		point->series = series;
@@ -289,7 +347,7 @@ static int rep_add_entry(struct rep_file *file, json_t *entry, size_t index,
 		point->workers = workers;
 		name = workload = executor = series = group = NULL;
 	}
-	if (json_is_true(json_object_get(entry, "error_occurred"))) {
+	if (pt_gb_failed(entry)) {
 		if (!point->error) {
 			const char *msg = json_string_value(
 			    json_object_get(entry, "error_message"));
@@ -361,14 +419,26 @@ static char *rep_slug(const char *key, const char *label)
 	return slug;
 }
 
+static int rep_group_points_indexed(struct rep_file *file,
+				    struct rep_map *by_key);
+
 static int rep_group_points(struct rep_file *file)
+{
+	struct rep_map by_key = {0}; /* group key -> index in groups */
+	int ret = rep_group_points_indexed(file, &by_key);
+	rep_map_free(&by_key);
+	return ret;
+}
+
+static int rep_group_points_indexed(struct rep_file *file,
+				    struct rep_map *by_key)
 {
 	for (size_t i = 0; i < file->npoints; i++) {
 		struct rep_point *p = &file->points[i];
 		struct rep_group *g = NULL;
-		for (size_t j = 0; j < file->ngroups; j++)
-			if (!strcmp(file->groups[j].key, p->group))
-				g = &file->groups[j];
+		size_t gi = rep_map_get(by_key, p->group);
+		if (gi != REP_MAP_NONE)
+			g = &file->groups[gi];
 		if (!g) {
 			struct rep_group *grown = realloc(
 			    file->groups, (file->ngroups + 1) * sizeof(*grown));
@@ -380,7 +450,8 @@ static int rep_group_points(struct rep_file *file)
 			g->key = rep_strdup(p->group);
 			g->workload = rep_strdup(p->workload);
 			g->slug = rep_slug(p->group, file->label);
-			if (!g->key || !g->workload || !g->slug)
+			if (!g->key || !g->workload || !g->slug ||
+			    rep_map_put(by_key, g->key, file->ngroups - 1))
 				return -ENOMEM;
 		}
 		if (p->workers > g->max_workers)
@@ -615,10 +686,9 @@ int rep_compare(const struct rep_file *base, const struct rep_file *other,
 	size_t n = 0;
 	for (size_t i = 0; i < other->npoints; i++) {
 		const struct rep_point *o = &other->points[i];
-		const struct rep_point *b = NULL;
-		for (size_t j = 0; j < base->npoints; j++)
-			if (!strcmp(base->points[j].name, o->name))
-				b = &base->points[j];
+		size_t j = rep_map_get(&base->point_index, o->name);
+		const struct rep_point *b =
+		    j == REP_MAP_NONE ? NULL : &base->points[j];
 		if (!b || !b->ntimes || !o->ntimes)
 			continue;
 		struct rep_ratio *r = &list[n++];
@@ -644,6 +714,8 @@ int rep_compare(const struct rep_file *base, const struct rep_file *other,
 
 void rep_file_free(struct rep_file *file)
 {
+	rep_map_free(&file->point_index);
+	free(file->ratios);
 	for (size_t i = 0; i < file->npoints; i++) {
 		struct rep_point *p = &file->points[i];
 		free(p->name);
@@ -680,4 +752,61 @@ void rep_file_free(struct rep_file *file)
 	json_decref(file->context);
 	json_decref(file->claims);
 	memset(file, 0, sizeof(*file));
+}
+
+const char *const rep_breakdown_names[REP_BREAKDOWN_PARTS] = {
+    "create", "dispatch", "compute", "gil wait", "idle", "return", "stop"};
+
+double rep_breakdown_part(const struct rep_breakdown *b, int i)
+{
+	const double parts[REP_BREAKDOWN_PARTS] = {
+	    b->create, b->dispatch, b->compute, b->gil_wait,
+	    b->idle,   b->ret,	    b->stop};
+	return i >= 0 && i < REP_BREAKDOWN_PARTS ? parts[i] : NAN;
+}
+
+/* Median of a counter in microseconds, or fallback when absent. */
+static double rep_counter_us(const struct rep_point *p, const char *name,
+			     double fallback)
+{
+	const struct rep_counter *c = rep_point_counter(p, name);
+	return c && isfinite(c->median) ? c->median * 1e6 : fallback;
+}
+
+bool rep_point_breakdown(const struct rep_point *p, struct rep_breakdown *b)
+{
+	*b = (struct rep_breakdown){.gil_wait = NAN};
+	if (!p->ntimes || p->error || !rep_point_counter(p, "probe_wall_s"))
+		return false;
+	b->dispatch = rep_counter_us(p, "dispatch_s", NAN);
+	b->compute = rep_counter_us(p, "compute_s", NAN);
+	b->idle = rep_counter_us(p, "idle_s", NAN);
+	b->ret = rep_counter_us(p, "return_s", NAN);
+	if (!isfinite(b->dispatch) || !isfinite(b->compute) ||
+	    !isfinite(b->idle) || !isfinite(b->ret))
+		return false;
+	b->create = rep_counter_us(p, "create_s", 0);
+	b->stop = rep_counter_us(p, "stop_s", 0);
+	double gil = rep_counter_us(p, "gil_wait_s", NAN);
+	if (isfinite(gil)) {
+		gil /= p->workers ? p->workers : 1;
+		b->gil_wait =
+		    gil < b->compute ? (gil > 0 ? gil : 0) : b->compute;
+		b->compute -= b->gil_wait;
+	}
+	b->total = 0;
+	for (int i = 0; i < REP_BREAKDOWN_PARTS; i++)
+		if (isfinite(rep_breakdown_part(b, i)))
+			b->total += rep_breakdown_part(b, i);
+	return true;
+}
+
+bool rep_group_has_breakdown(const struct rep_group *g)
+{
+	struct rep_breakdown b;
+	for (size_t i = 0; i < g->nseries; i++)
+		for (size_t k = 0; k < g->series[i].npoints; k++)
+			if (rep_point_breakdown(g->series[i].points[k], &b))
+				return true;
+	return false;
 }

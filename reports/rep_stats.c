@@ -1,9 +1,10 @@
 /*
  * Small numerics for the report: quantiles and the two scaling-model fits.
  *
- * Quantiles interpolate linearly between order statistics (Hyndman and Fan
- * type 7, numpy's default), so a median of an even count is the mean of the
- * two middle values and the tests can check against numpy.
+ * Quantiles (pt_quantile_sorted, core/stats.h) interpolate linearly
+ * between order statistics (Hyndman and Fan type 7, numpy's default), so a
+ * median of an even count is the mean of the two middle values and the
+ * tests can check against numpy.
  *
  * Both models are fitted by linear least squares on their linearised form,
  * as in Gunther's method, on the capacity C(N) = T(1) / T(N) of one series:
@@ -21,29 +22,13 @@
  * a report is reproducible and the tests can replay the same draws.
  */
 #include "rep_internal.h"
+#include "stats.h"
 
 #include <errno.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-
-static int rep_cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
-
-double rep_quantile_sorted(const double *sorted, size_t n, double p)
-{
-	if (n == 0)
-		return NAN;
-	double h = (double)(n - 1) * p;
-	size_t lo = (size_t)floor(h);
-	if (lo + 1 >= n)
-		return sorted[n - 1];
-	return sorted[lo] + (h - (double)lo) * (sorted[lo + 1] - sorted[lo]);
-}
 
 int rep_median_iqr(const double *values, size_t n, double *median, double *q1,
 		   double *q3)
@@ -55,10 +40,10 @@ int rep_median_iqr(const double *values, size_t n, double *median, double *q1,
 	if (!sorted)
 		return -ENOMEM;
 	memcpy(sorted, values, n * sizeof(*sorted));
-	qsort(sorted, n, sizeof(*sorted), rep_cmp_double);
-	*median = rep_quantile_sorted(sorted, n, 0.5);
-	*q1 = rep_quantile_sorted(sorted, n, 0.25);
-	*q3 = rep_quantile_sorted(sorted, n, 0.75);
+	qsort(sorted, n, sizeof(*sorted), pt_cmp_double);
+	*median = pt_quantile_sorted(sorted, n, 0.5);
+	*q1 = pt_quantile_sorted(sorted, n, 0.25);
+	*q3 = pt_quantile_sorted(sorted, n, 0.75);
 	free(sorted);
 	return 0;
 }
@@ -199,8 +184,8 @@ static double rep_resample_median(const double *values, size_t n,
 {
 	for (size_t i = 0; i < n; i++)
 		scratch[i] = values[rep_splitmix64(state) % n];
-	qsort(scratch, n, sizeof(*scratch), rep_cmp_double);
-	return rep_quantile_sorted(scratch, n, 0.5);
+	qsort(scratch, n, sizeof(*scratch), pt_cmp_double);
+	return pt_quantile_sorted(scratch, n, 0.5);
 }
 
 int rep_bootstrap_ratio(const double *base, size_t nbase, const double *other,
@@ -222,9 +207,9 @@ int rep_bootstrap_ratio(const double *base, size_t nbase, const double *other,
 		double mo = rep_resample_median(other, nother, scratch, &state);
 		ratios[r] = mo / mb;
 	}
-	qsort(ratios, rounds, sizeof(*ratios), rep_cmp_double);
-	*lo = rep_quantile_sorted(ratios, rounds, (1 - level) / 2);
-	*hi = rep_quantile_sorted(ratios, rounds, 1 - (1 - level) / 2);
+	qsort(ratios, rounds, sizeof(*ratios), pt_cmp_double);
+	*lo = pt_quantile_sorted(ratios, rounds, (1 - level) / 2);
+	*hi = pt_quantile_sorted(ratios, rounds, 1 - (1 - level) / 2);
 	ret = 0;
 out:
 	free(ratios);

@@ -6,9 +6,11 @@
  * with two back ends. A plot is referenced only if its file exists in the
  * output directory: Markdown links the PNG, HTML inlines the SVG (with its
  * element ids made unique per plot, since gnuplot reuses the same ids in
- * every file). Numbers are formatted in one place; a value that cannot be
- * computed (no serial baseline, a failed configuration) is written "n/a" in
- * the documents and left empty in the CSV files, never invented.
+ * every file) while the page's inlined SVG stays under 2 MiB, and links the
+ * SVG file (<img>) after that, so a report of many groups stays small. Numbers
+ * are formatted in one place; a value that cannot be computed (no serial
+ * baseline, a failed configuration) is written "n/a" in the documents and left
+ * empty in the CSV files, never invented.
  */
 #include "rep_internal.h"
 
@@ -169,6 +171,29 @@ static int rep_write_group_csv(const struct rep_report *report,
 					1));
 		}
 	}
+	if ((ret = rep_close(f)) || !rep_group_has_breakdown(g))
+		return ret;
+
+	/* One job start to stop, per configuration, for the breakdown plot. */
+	snprintf(name, sizeof(name), "data/%s-breakdown.csv", g->slug);
+	if (!(f = rep_open(report->dir, name)))
+		return -errno;
+	fprintf(f, "label,series,workers,create_us,dispatch_us,compute_us,"
+		   "gil_wait_us,idle_us,return_us,stop_us,total_us\n");
+	for (size_t si = 0; si < g->nseries; si++)
+		for (size_t k = 0; k < g->series[si].npoints; k++) {
+			const struct rep_point *p = g->series[si].points[k];
+			struct rep_breakdown bd;
+			if (!rep_point_breakdown(p, &bd))
+				continue;
+			fprintf(f, "%s W=%u,%s,%u", p->series, p->workers,
+				p->series, p->workers);
+			for (int i = 0; i < REP_BREAKDOWN_PARTS; i++)
+				fprintf(f, ",%s",
+					rep_num(b, sizeof(b),
+						rep_breakdown_part(&bd, i), 1));
+			fprintf(f, ",%s\n", rep_num(b, sizeof(b), bd.total, 1));
+		}
 	return rep_close(f);
 }
 
@@ -198,6 +223,22 @@ static const struct rep_point *rep_best_at(const struct rep_group *g,
 				best = p;
 		}
 	return best;
+}
+
+int rep_report_ratios(const struct rep_report *report, size_t fi,
+		      const struct rep_ratio **ratios, size_t *n)
+{
+	struct rep_file *f = &report->files[fi];
+	if (!f->compared) {
+		int ret = rep_compare(&report->files[0], f, report->threshold,
+				      &f->ratios, &f->nratios);
+		if (ret)
+			return ret;
+		f->compared = true;
+	}
+	*ratios = f->ratios;
+	*n = f->nratios;
+	return 0;
 }
 
 int rep_write_csv(const struct rep_report *report)
@@ -248,18 +289,16 @@ int rep_write_csv(const struct rep_report *report)
 		}
 	}
 	for (size_t fi = 1; fi < report->nfiles; fi++) {
-		struct rep_ratio *r;
+		const struct rep_ratio *r;
 		size_t n;
 		char name[256];
-		if ((ret = rep_compare(&report->files[0], &report->files[fi],
-				       report->threshold, &r, &n)))
+		if ((ret = rep_report_ratios(report, fi, &r, &n)))
 			goto out;
 		snprintf(name, sizeof(name), "data/compare-%s.csv",
 			 report->files[fi].label);
 		FILE *f = rep_open(report->dir, name);
 		if (!f) {
 			ret = -errno;
-			free(r);
 			goto out;
 		}
 		fprintf(f, "rank,name,base_us,other_us,ratio,ratio_lo,ratio_hi,"
@@ -277,7 +316,6 @@ int rep_write_csv(const struct rep_report *report)
 						   : "same",
 				rep_short_len(r[i].other->name),
 				r[i].other->name);
-		free(r);
 		if ((ret = rep_close(f)))
 			goto out;
 	}
@@ -298,7 +336,12 @@ struct rep_doc {
 	const char *dir;
 	int plot_index;
 	size_t columns;
+	size_t inlined; /* bytes of SVG inlined so far (HTML) */
 };
+
+/* index.html inlines its plots' SVG up to this many bytes, in page order,
+ * and links the rest (<img src="plots/...svg">). */
+#define REP_INLINE_SVG_BYTES (2u << 20)
 
 static void rep_doc_text(struct rep_doc *d, const char *s)
 {
@@ -340,11 +383,10 @@ static void rep_doc_para(struct rep_doc *d, const char *fmt, ...)
 static void rep_doc_para(struct rep_doc *d, const char *fmt, ...)
 {
 	va_list ap;
-	char *s = NULL;
 	va_start(ap, fmt);
-	int n = vasprintf(&s, fmt, ap);
+	char *s = rep_vprintf(fmt, ap);
 	va_end(ap);
-	if (n < 0)
+	if (!s)
 		return;
 	fputs(d->html ? "<p>" : "", d->f);
 	rep_doc_text(d, s);
@@ -453,8 +495,18 @@ static void rep_doc_plot(struct rep_doc *d, const char *base,
 		return;
 	}
 	snprintf(path, sizeof(path), "%s/%s", d->dir, name);
+	struct stat st;
 	fputs("<figure>", d->f);
-	rep_doc_inline_svg(d, path);
+	if (stat(path, &st) == 0 &&
+	    d->inlined + (size_t)st.st_size <= REP_INLINE_SVG_BYTES) {
+		d->inlined += (size_t)st.st_size;
+		rep_doc_inline_svg(d, path);
+	} else {
+		/* past the page's budget: linked, so the page stays small */
+		fprintf(d->f, "<img src=\"%s\" alt=\"", name);
+		rep_doc_text(d, caption);
+		fputs("\">", d->f);
+	}
 	fputs("<figcaption>", d->f);
 	rep_doc_text(d, caption);
 	fputs("</figcaption></figure>\n", d->f);
@@ -499,6 +551,237 @@ static void rep_doc_inputs(struct rep_doc *d, const struct rep_report *r)
 		rep_doc_row(d, NULL, cells);
 	}
 	rep_doc_table_end(d);
+}
+
+/* --- the answer ---------------------------------------------------------- */
+
+/* A duration in microseconds as "850 us", "12.3 ms" or "1.52 s". */
+static const char *rep_dur(char *buf, size_t size, double us)
+{
+	if (!isfinite(us))
+		snprintf(buf, size, "n/a");
+	else if (fabs(us) < 1e3)
+		snprintf(buf, size, "%.3g us", us);
+	else if (fabs(us) < 1e6)
+		snprintf(buf, size, "%.3g ms", us / 1e3);
+	else
+		snprintf(buf, size, "%.3g s", us / 1e6);
+	return buf;
+}
+
+/* The fastest measured point of a group (any worker count, serial
+ * excluded), or of one series when series is not NULL; except is a series
+ * to leave out. */
+static const struct rep_point *rep_fastest(const struct rep_group *g,
+					   const char *series,
+					   const char *except)
+{
+	const struct rep_point *best = NULL;
+	for (size_t si = 0; si < g->nseries; si++) {
+		const struct rep_series *s = &g->series[si];
+		if (!strcmp(s->name, "serial") ||
+		    (series && strcmp(s->name, series)) ||
+		    (except && !strcmp(s->name, except)))
+			continue;
+		for (size_t k = 0; k < s->npoints; k++) {
+			const struct rep_point *p = s->points[k];
+			if (p->ntimes && !p->error &&
+			    (!best || p->median_us < best->median_us))
+				best = p;
+		}
+	}
+	return best;
+}
+
+/* The largest part of a breakdown other than compute, as an index. */
+static int rep_largest_overhead(const struct rep_breakdown *b)
+{
+	int top = -1;
+	for (int i = 0; i < REP_BREAKDOWN_PARTS; i++) {
+		double v = rep_breakdown_part(b, i);
+		if (i != 2 && isfinite(v) &&
+		    (top < 0 || v > rep_breakdown_part(b, top)))
+			top = i;
+	}
+	return top;
+}
+
+/* Appends to a growing sentence; on failure the text stays as it was. */
+static void rep_cat(char **text, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void rep_cat(char **text, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *part = rep_vprintf(fmt, ap);
+	va_end(ap);
+	if (!part)
+		return;
+	char *joined = rep_printf("%s%s", *text ? *text : "", part);
+	free(part);
+	if (joined) {
+		free(*text);
+		*text = joined;
+	}
+}
+
+/* Why p beats the runner-up q (q may be NULL), from their breakdowns where
+ * both have one, else from the per-task overhead. */
+static void rep_answer_why(char **text, const struct rep_point *p,
+			   const struct rep_point *q)
+{
+	struct rep_breakdown bp, bq;
+	char b[4][64];
+	bool have_p = rep_point_breakdown(p, &bp);
+	if (have_p && bp.total > 0)
+		rep_cat(text,
+			"; of its instrumented job, start to stop, %.0f%% is "
+			"compute and the largest overhead is %s (%.0f%%)",
+			100 * bp.compute / bp.total,
+			rep_breakdown_names[rep_largest_overhead(&bp)],
+			100 *
+			    rep_breakdown_part(&bp, rep_largest_overhead(&bp)) /
+			    bp.total);
+	if (!q)
+		return;
+	rep_cat(text, ". Next: %s at W=%u, %.2fx slower (%s)", q->series,
+		q->workers, q->median_us / p->median_us,
+		rep_dur(b[0], 64, q->median_us));
+	if (have_p && rep_point_breakdown(q, &bq) && bq.total > 0) {
+		/* the part where q loses most time against p */
+		int i = -1;
+		for (int k = 0; k < REP_BREAKDOWN_PARTS; k++) {
+			double dk = rep_breakdown_part(&bq, k) -
+				    rep_breakdown_part(&bp, k);
+			if (isfinite(dk) && dk > 0 &&
+			    (i < 0 || dk > rep_breakdown_part(&bq, i) -
+					       rep_breakdown_part(&bp, i)))
+				i = k;
+		}
+		if (i >= 0)
+			rep_cat(text,
+				": its %s takes %s (%.0f%% of its job) "
+				"against %s",
+				rep_breakdown_names[i],
+				rep_dur(b[1], 64, rep_breakdown_part(&bq, i)),
+				100 * rep_breakdown_part(&bq, i) / bq.total,
+				rep_dur(b[2], 64, rep_breakdown_part(&bp, i)));
+	} else if (isfinite(p->overhead_task_us) &&
+		   isfinite(q->overhead_task_us)) {
+		rep_cat(text, ": overhead %s per task against %s",
+			rep_dur(b[1], 64, q->overhead_task_us),
+			rep_dur(b[2], 64, p->overhead_task_us));
+	}
+}
+
+/* One sentence per workload of a file: the executor fastest in most of its
+ * groups, with its speedup, and why, from the numbers. */
+static char *rep_answer_text(const struct rep_file *file)
+{
+	char *text = NULL, b[4][64];
+	size_t n = file->ngroups;
+	const char **winner = calloc(n + 1, sizeof(*winner));
+	double *speedups = calloc(n + 1, sizeof(*speedups));
+	bool *done = calloc(n + 1, sizeof(*done));
+	if (!winner || !speedups || !done)
+		goto out;
+	for (size_t gi = 0; gi < n; gi++) {
+		const struct rep_point *p =
+		    rep_fastest(&file->groups[gi], NULL, NULL);
+		winner[gi] = p ? p->series : NULL;
+	}
+	for (size_t gi = 0; gi < n; gi++) {
+		const char *wl = file->groups[gi].workload;
+		size_t ngroups = 0, best_count = 0;
+		const char *best = NULL;
+		if (done[gi])
+			continue;
+		/* The series that wins most of this workload's groups. */
+		for (size_t k = gi; k < n; k++) {
+			if (strcmp(file->groups[k].workload, wl))
+				continue;
+			done[k] = true;
+			ngroups++;
+			if (!winner[k])
+				continue;
+			size_t count = 0;
+			for (size_t j = gi; j < n; j++)
+				count +=
+				    winner[j] &&
+				    !strcmp(file->groups[j].workload, wl) &&
+				    !strcmp(winner[j], winner[k]);
+			if (count > best_count) {
+				best_count = count;
+				best = winner[k];
+			}
+		}
+		if (!best)
+			continue;
+		size_t first = n, ns = 0;
+		for (size_t k = gi; k < n; k++)
+			if (winner[k] && !strcmp(winner[k], best) &&
+			    !strcmp(file->groups[k].workload, wl)) {
+				const struct rep_point *p =
+				    rep_fastest(&file->groups[k], best, NULL);
+				if (first == n)
+					first = k;
+				if (isfinite(p->speedup))
+					speedups[ns++] = p->speedup;
+			}
+		const struct rep_group *g = &file->groups[first];
+		const struct rep_point *p = rep_fastest(g, best, NULL);
+		const struct rep_point *q = rep_fastest(g, NULL, best);
+		double median = NAN, q1, q3;
+		if (ns)
+			rep_median_iqr(speedups, ns, &median, &q1, &q3);
+		if (ngroups == 1)
+			rep_cat(&text, "%s%s: fastest is %s at W=%u, %s a job",
+				text ? " " : "", g->key, p->series, p->workers,
+				rep_dur(b[0], 64, p->median_us));
+		else
+			rep_cat(&text,
+				"%s%s: fastest is %s in %zu of %zu parameter "
+				"sets; in %s, at W=%u, %s a job",
+				text ? " " : "", wl, best, best_count, ngroups,
+				g->key, p->workers,
+				rep_dur(b[0], 64, p->median_us));
+		if (isfinite(p->speedup))
+			rep_cat(&text, ", %.2fx serial (efficiency %.2f)",
+				p->speedup, p->efficiency);
+		else
+			rep_cat(&text, ", speedup n/a (no serial baseline)");
+		if (ngroups > 1 && ns)
+			rep_cat(&text,
+				"; median speedup over the %zu sets %.2fx", ns,
+				median);
+		rep_answer_why(&text, p, q);
+		rep_cat(&text, ".");
+		(void)b;
+	}
+out:
+	free(winner);
+	free(speedups);
+	free(done);
+	return text;
+}
+
+/* The answer first: one paragraph, from the first input. */
+static void rep_doc_answer(struct rep_doc *d, const struct rep_report *r)
+{
+	if (!r->nfiles)
+		return;
+	char *text = rep_answer_text(&r->files[0]);
+	fputs(d->html ? "<p class=\"answer\" id=\"answer\"><strong>Answer."
+			"</strong> "
+		      : "**Answer.** ",
+	      d->f);
+	if (r->nfiles > 1)
+		fprintf(d->f, "From %s: ", r->files[0].label);
+	rep_doc_text(d, text ? text
+			     : "no configuration besides serial was measured: "
+			       "nothing to compare.");
+	fputs(d->html ? "</p>\n" : "\n\n", d->f);
+	free(text);
 }
 
 static void rep_doc_summary(struct rep_doc *d, const struct rep_report *r)
@@ -647,6 +930,12 @@ static void rep_doc_group(struct rep_doc *d, const struct rep_report *r,
 			"ideal; vertical line: online CPUs."},
 	    {"efficiency", "Efficiency = speedup / min(W, online CPUs)."},
 	    {"walltime", "Wall time of one job vs workers (median, IQR)."},
+	    {"breakdown",
+	     "Where one job's time goes, start to stop, per executor and "
+	     "worker count: executor start (create), then the instrumented "
+	     "job's per-worker means of dispatch, compute (less GIL wait, "
+	     "where measured), idle and return, then stop (medians over "
+	     "repetitions; data/*-breakdown.csv)."},
 	    {"overhead", "Per-task overhead: (T(W) - T(serial) / min(W, "
 			 "CPUs)) / tasks, log scale; non-positive values "
 			 "are not drawn."},
@@ -872,10 +1161,9 @@ static int rep_doc_compare(struct rep_doc *d, const struct rep_report *r)
 	    "95% CI",	     "verdict",	  NULL};
 	char b[6][64], title[256], range[140], base[256];
 	for (size_t fi = 1; fi < r->nfiles; fi++) {
-		struct rep_ratio *ratios;
+		const struct rep_ratio *ratios;
 		size_t n;
-		int ret = rep_compare(&r->files[0], &r->files[fi], r->threshold,
-				      &ratios, &n);
+		int ret = rep_report_ratios(r, fi, &ratios, &n);
 		if (ret)
 			return ret;
 		snprintf(title, sizeof(title), "Comparison: %s against %s",
@@ -918,7 +1206,6 @@ static int rep_doc_compare(struct rep_doc *d, const struct rep_report *r)
 		if (!n)
 			rep_doc_para(d, "No configuration appears in both.");
 		rep_doc_table_end(d);
-		free(ratios);
 	}
 	return 0;
 }
@@ -988,9 +1275,10 @@ static const char rep_css[] =
     "th,td{border:1px solid #ccc;padding:2px 6px;text-align:right}"
     "th{background:#f0f0f0}td:first-child,th:first-child{text-align:left}"
     "tr.bad{background:#fdd}tr.good{background:#dfd}"
-    "figure{margin:1em 0}figure svg{max-width:100%;height:auto}"
+    "figure{margin:1em 0}figure svg,figure img{max-width:100%;height:auto}"
     "figcaption{font-size:90%;color:#555}nav{margin:0.5em 0 1em}"
-    ".warn{background:#ffe;border:1px solid #cc8;padding:4px 8px}";
+    ".warn{background:#ffe;border:1px solid #cc8;padding:4px 8px}"
+    ".answer{background:#eef5ff;border:1px solid #9bd;padding:6px 10px}";
 
 static int rep_write_doc(const struct rep_report *r, bool html)
 {
@@ -1016,6 +1304,7 @@ static int rep_write_doc(const struct rep_report *r, bool html)
 	}
 	if (!r->have_gnuplot)
 		rep_doc_para(&d, "gnuplot was not found: no plots.");
+	rep_doc_answer(&d, r);
 	if (html)
 		rep_doc_toc(&d, r);
 	rep_doc_summary(&d, r);

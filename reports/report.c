@@ -29,13 +29,14 @@
 
 static const char rep_usage[] =
     "usage: bench report RESULTS.json [MORE.json ...] -o DIR "
-    "[--threshold=T]\n"
+    "[--threshold=T] [--plot-groups=N|all]\n"
     "  Writes DIR/index.html (self-contained), DIR/report.md, DIR/data/*.csv\n"
     "  and DIR/plots/*.{svg,png,gp}. With several files, each later file is\n"
     "  compared with the first: a job time ratio above 1 + T (5% or 0.05,\n"
     "  the default; a bare number is a fraction below 1)\n"
     "  whose whole 95% bootstrap confidence interval is above 1 is a\n"
-    "  regression.\n";
+    "  regression. Plots are drawn for the first N groups (default 25;\n"
+    "  all: every group).\n";
 
 static int rep_unlink_cb(const char *path, const struct stat *st, int flag,
 			 struct FTW *ftw)
@@ -154,9 +155,10 @@ static int rep_write_all(struct rep_report *r, char *reason, size_t size)
 		return ret;
 	}
 	r->have_gnuplot = rep_find_gnuplot(gnuplot, sizeof(gnuplot)) == 0;
-	if (r->have_gnuplot)
-		rep_write_plots(r, gnuplot);
-	else
+	if (r->have_gnuplot) {
+		if ((ret = rep_write_plots(r, gnuplot)))
+			return ret; /* -EINTR: a stop signal is pending */
+	} else
 		rep_report_warn(r, "gnuplot not found in PATH: no plots "
 				   "(install gnuplot-nox); tables and CSV "
 				   "written");
@@ -168,20 +170,39 @@ static int rep_write_all(struct rep_report *r, char *reason, size_t size)
 	return 0;
 }
 
+/* --plot-groups=N|all: how many groups get plots. */
+static int rep_parse_plot_groups(const char *s, size_t *n)
+{
+	char *end;
+	if (!strcmp(s, "all")) {
+		*n = SIZE_MAX;
+		return 0;
+	}
+	if (*s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno || *end || v > SIZE_MAX)
+		return -EINVAL;
+	*n = (size_t)v;
+	return 0;
+}
+
 /* Prints why a repeated option is refused; returns true for the caller's
  * `goto out`. */
 static bool rep_given_twice(const char *arg)
 {
 	fprintf(stderr,
-		"bench: report: %s: the output or threshold is given twice "
-		"(give it once)\n",
+		"bench: report: %s: this option is given twice (give it "
+		"once)\n",
 		arg);
 	return true;
 }
 
 int rep_main(int argc, char **argv)
 {
-	struct rep_report r = {.threshold = 0.05};
+	struct rep_report r = {.threshold = 0.05,
+			       .plot_groups = REP_PLOT_GROUPS_DEFAULT};
 	const char *out = NULL;
 	char **inputs = calloc((size_t)argc + 1, sizeof(*inputs));
 	size_t ninputs = 0;
@@ -191,7 +212,7 @@ int rep_main(int argc, char **argv)
 	int status = 2;
 	sigset_t stop_signals, saved_mask;
 	bool masked = false;
-	unsigned threshold_given = 0;
+	unsigned threshold_given = 0, plot_groups_given = 0;
 
 	if (!inputs)
 		return 2;
@@ -224,6 +245,16 @@ int rep_main(int argc, char **argv)
 					"bench: report: --threshold: invalid "
 					"value '%s' (%s)\n",
 					a + 12, PT_THRESHOLD_HINT);
+				goto out;
+			}
+		} else if (!strncmp(a, "--plot-groups=", 14)) {
+			if (plot_groups_given++ && rep_given_twice(a))
+				goto out;
+			if (rep_parse_plot_groups(a + 14, &r.plot_groups)) {
+				fprintf(stderr,
+					"bench: report: --plot-groups: invalid "
+					"value '%s' (a whole number, or all)\n",
+					a + 14);
 				goto out;
 			}
 		} else if (a[0] == '-' && a[1]) {
@@ -311,7 +342,8 @@ int rep_main(int argc, char **argv)
 	chmod(tmp, 0777 & ~mask);
 	r.dir = tmp;
 	rep_collect_warnings(&r);
-	if (rep_write_all(&r, reason, sizeof(reason))) {
+	int written = rep_write_all(&r, reason, sizeof(reason));
+	if (written && written != -EINTR) {
 		fprintf(stderr, "bench: report: %s\n", reason);
 		goto out;
 	}
@@ -327,6 +359,8 @@ int rep_main(int argc, char **argv)
 			status = 128 + sig;
 			goto out;
 		}
+	if (written) /* interrupted, yet no signal pending: never expected */
+		goto out;
 	if (exists) {
 		/* rename() replaces an empty directory: park the old report
 		 * in one, then put the new one in place. */

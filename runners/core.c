@@ -48,15 +48,18 @@ extern char **environ;
 /* Larger chunks gain nothing and could overflow next_task arithmetic. */
 #define PT_MAX_CHUNK (UINT64_C(1) << 32)
 
-static inline void pt_cpu_relax(void)
+long pt_online_cpus(void)
 {
-#if defined(__x86_64__) || defined(__i386__)
-	__builtin_ia32_pause();
-#elif defined(__aarch64__)
-	__asm__ __volatile__("yield" ::: "memory");
-#else
-	atomic_signal_fence(memory_order_seq_cst);
-#endif
+	static _Atomic long cached;
+	long cpus = atomic_load_explicit(&cached, memory_order_relaxed);
+
+	if (cpus <= 0) {
+		cpus = sysconf(_SC_NPROCESSORS_ONLN);
+		if (cpus < 1)
+			cpus = 1;
+		atomic_store_explicit(&cached, cpus, memory_order_relaxed);
+	}
+	return cpus;
 }
 
 #if defined(__SANITIZE_THREAD__)
@@ -177,9 +180,7 @@ void pt_control_init(struct pt_control *ctl, const struct ex_config *config,
 	ctl->wait = config->wait;
 	ctl->futex_flags = shared ? 0 : FUTEX_PRIVATE_FLAG;
 	ctl->yield_every =
-	    (long)config->workers + 1 > sysconf(_SC_NPROCESSORS_ONLN)
-		? 1
-		: PT_YIELD_EVERY;
+	    (long)config->workers + 1 > pt_online_cpus() ? 1 : PT_YIELD_EVERY;
 	ctl->results_capacity = result_slots;
 	ctl->shared_results =
 	    result_slots ? (uint64_t *)&ctl->slots[config->workers] : NULL;
@@ -509,10 +510,12 @@ int pt_wait_count(struct pt_control *ctl, _Atomic uint32_t *counter,
 	return pt_wait_count_until(ctl, counter, target, 0);
 }
 
-int pt_wait_count_until(struct pt_control *ctl, _Atomic uint32_t *counter,
-			uint32_t target, uint64_t deadline_ns)
+/* pt_wait_count_until() under the wait policy given. */
+static int pt_wait_count_as(struct pt_control *ctl, _Atomic uint32_t *counter,
+			    uint32_t target, uint64_t deadline_ns,
+			    enum ex_wait policy)
 {
-	struct pt_spin spin = {.policy = ctl->wait,
+	struct pt_spin spin = {.policy = policy,
 			       .yield_every = ctl->yield_every};
 
 	for (;;) {
@@ -542,6 +545,18 @@ int pt_wait_count_until(struct pt_control *ctl, _Atomic uint32_t *counter,
 		atomic_fetch_sub(&ctl->done_sleepers, 1);
 		spin.rounds = 0; /* read the clock again after a sleep */
 	}
+}
+
+int pt_wait_count_until(struct pt_control *ctl, _Atomic uint32_t *counter,
+			uint32_t target, uint64_t deadline_ns)
+{
+	return pt_wait_count_as(ctl, counter, target, deadline_ns, ctl->wait);
+}
+
+int pt_wait_running(struct pt_control *ctl, uint32_t target)
+{
+	return pt_wait_count_as(ctl, &ctl->workers_running, target, 0,
+				EX_WAIT_BLOCK);
 }
 
 void pt_fail_job(struct pt_control *ctl)
@@ -585,7 +600,9 @@ void pt_shutdown(struct pt_control *ctl)
 {
 	atomic_store(&ctl->shutdown, 1);
 	atomic_fetch_add(&ctl->job_ready_futex, 1);
-	pt_futex_wake_all(&ctl->job_ready_futex, ctl->futex_flags);
+	/* The Dekker pair of pt_publish(): a worker about to sleep is seen. */
+	if (atomic_load(&ctl->ready_sleepers) != 0)
+		pt_futex_wake_all(&ctl->job_ready_futex, ctl->futex_flags);
 }
 
 void pt_describe_status(int status, char *buf, size_t len)
@@ -696,6 +713,21 @@ static int pin_compare_spread(const void *a, const void *b)
 	if (x->thread != y->thread)
 		return x->thread - y->thread;
 	return pin_compare_compact(a, b);
+}
+
+int pt_start_check(const char *name, const struct ex_config *config, char *err,
+		   size_t errlen)
+{
+	if (config->workers == 0) {
+		snprintf(err, errlen, "%s needs at least one worker", name);
+		return -EINVAL;
+	}
+	if (pt_pin_prepare(config->pin)) {
+		snprintf(err, errlen, "%s: cannot read the allowed CPUs to pin",
+			 name);
+		return -EINVAL;
+	}
+	return 0;
 }
 
 int pt_pin_prepare(enum ex_pin pin)
@@ -848,7 +880,7 @@ void pt_bell_init(struct pt_bell *bell, enum ex_wait wait, unsigned spinners,
 	bell->wait = wait;
 	bell->futex_flags = shared ? 0 : FUTEX_PRIVATE_FLAG;
 	bell->yield_every =
-	    (long)spinners > sysconf(_SC_NPROCESSORS_ONLN) ? 1 : PT_YIELD_EVERY;
+	    (long)spinners > pt_online_cpus() ? 1 : PT_YIELD_EVERY;
 }
 
 uint32_t pt_bell_read(struct pt_bell *bell)

@@ -196,6 +196,25 @@ static inline bool pt_task_done(const struct pt_control *ctl, uint64_t task)
 }
 
 /*
+ * Online CPUs, read once per process: sysconf(_SC_NPROCESSORS_ONLN) opens
+ * and reads sysfs on every call, which was a third of a thread pool's
+ * start-up (docs/overhead.md).
+ */
+long pt_online_cpus(void);
+
+/* One round of a spin-wait: the CPU's pause hint. */
+static inline void pt_cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__)
+	__asm__ __volatile__("yield" ::: "memory");
+#else
+	atomic_signal_fence(memory_order_seq_cst);
+#endif
+}
+
+/*
  * Waits, per the wait policy, until *counter >= target (a counter in the
  * completion line: workers_done or workers_running). Returns 0, or -ECHILD
  * as soon as child_event is set (the caller then looks at its children).
@@ -206,6 +225,15 @@ int pt_wait_count(struct pt_control *ctl, _Atomic uint32_t *counter,
 /* The same, also returning -ETIMEDOUT at deadline_ns (0: none). */
 int pt_wait_count_until(struct pt_control *ctl, _Atomic uint32_t *counter,
 			uint32_t target, uint64_t deadline_ns);
+
+/*
+ * Waits until workers_running >= target (start-up), asleep at once whatever
+ * the wait policy, as pthread_join() waits: a new worker is often placed on
+ * the caller's CPU, and a spinning caller kept it from running (a thread
+ * pool's start took 10 times longer on a loaded 2-CPU machine). Returns 0,
+ * or -ECHILD as pt_wait_count().
+ */
+int pt_wait_running(struct pt_control *ctl, uint32_t target);
 
 /*
  * The caller as one of the W workers (the thread pool's worker 0, as
@@ -294,6 +322,14 @@ void pt_child_setup(pid_t parent);
  * EX_PIN_NONE both do nothing. Returns 0 or a negative errno code.
  */
 int pt_pin_prepare(enum ex_pin pin);
+/*
+ * The check every executor's start() opens with: at least one worker, and
+ * the CPU order of --pin prepared (pt_pin_prepare). 0, or -EINVAL with
+ * "NAME needs at least one worker" or "NAME: cannot read the allowed CPUs
+ * to pin" in err.
+ */
+int pt_start_check(const char *name, const struct ex_config *config, char *err,
+		   size_t errlen);
 void pt_pin_self(unsigned worker);
 
 /* The CPU worker is pinned to under the prepared policy, or -1 for none. */
@@ -345,5 +381,6 @@ extern const struct executor_ops ex_python_serial;
 extern const struct executor_ops ex_python_threads;
 extern const struct executor_ops ex_python_processes;
 extern const struct executor_ops ex_mpi;
+extern const struct executor_ops ex_mpi_thread_pool;
 
 #endif

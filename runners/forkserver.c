@@ -102,18 +102,24 @@ int pt_shared_map(bool memfd, size_t len, void **addr, int *fd)
 	return 0;
 }
 
-/* The server program: config's, or beside /proc/self/exe. */
+/*
+ * The server program: config's, or beside /proc/self/exe; with the py
+ * suffix for a py-* workload (the spec starts with the workload's name).
+ */
 static int forkserver_path(const struct ex_config *config, char *buf,
 			   size_t len)
 {
+	const char *suffix = strncmp(config->spawn_spec, "py-", 3)
+				 ? ""
+				 : PT_FORKSERVER_PY_SUFFIX;
 	char self[PATH_MAX];
 	ssize_t n;
 	char *slash;
 
 	if (config->forkserver_path) {
-		if (strlen(config->forkserver_path) >= len)
+		if ((size_t)snprintf(buf, len, "%s%s", config->forkserver_path,
+				     suffix) >= len)
 			return -ENAMETOOLONG;
-		strcpy(buf, config->forkserver_path);
 		return 0;
 	}
 	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
@@ -124,8 +130,8 @@ static int forkserver_path(const struct ex_config *config, char *buf,
 	if (!slash)
 		return -ENOENT;
 	*slash = '\0';
-	if ((size_t)snprintf(buf, len, "%s/%s", self, PT_FORKSERVER_PROGRAM) >=
-	    len)
+	if ((size_t)snprintf(buf, len, "%s/%s%s", self, PT_FORKSERVER_PROGRAM,
+			     suffix) >= len)
 		return -ENAMETOOLONG;
 	return 0;
 }
@@ -341,13 +347,15 @@ int pt_forkserver_open(const struct ex_config *config, const char *who,
 			 strerror(-ret));
 		goto out;
 	}
+	path[0] = '\0';
 	ret = forkserver_path(config, path, sizeof(path));
+	if (ret)
+		path[0] = '\0';
 	if (ret == 0 && access(path, X_OK) != 0)
 		ret = -errno;
 	if (ret) {
 		snprintf(err, errlen, "%s: forkserver: %s: %s", who,
-			 config->forkserver_path ? config->forkserver_path
-						 : PT_FORKSERVER_PROGRAM,
+			 path[0] ? path : PT_FORKSERVER_PROGRAM,
 			 strerror(-ret));
 		goto out;
 	}

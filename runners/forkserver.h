@@ -50,8 +50,13 @@
 
 #include "executor.h"
 
-/* The server program's name, looked up beside /proc/self/exe. */
-#define PT_FORKSERVER_PROGRAM "procthread-forkserver"
+/*
+ * The server program's name, looked up beside /proc/self/exe. It links no
+ * CPython (a process with libpython forks about 1.5 times slower); the
+ * py-* workloads' server is the same name with PT_FORKSERVER_PY_SUFFIX.
+ */
+#define PT_FORKSERVER_PROGRAM	"procthread-forkserver"
+#define PT_FORKSERVER_PY_SUFFIX "-py"
 
 /* Descriptors of the server: its socket, and the shared mapping's memfd. */
 #define PT_FORKSERVER_SOCKET_FD 3

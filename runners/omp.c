@@ -93,12 +93,9 @@ static int omp_start(const struct ex_config *config, struct executor **out,
 		ret = -EINVAL;
 		goto out;
 	}
-	if (pt_pin_prepare(config->pin)) {
-		snprintf(err, errlen, "%s: cannot read the allowed CPUs to pin",
-			 "omp");
-		ret = -EINVAL;
+	ret = pt_start_check("omp", config, err, errlen);
+	if (ret)
 		goto out;
-	}
 	ex = calloc(1, sizeof(*ex));
 	if (!ex) {
 		snprintf(err, errlen, "omp: out of memory");

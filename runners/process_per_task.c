@@ -60,18 +60,9 @@ static int process_per_task_start(const struct ex_config *config,
 	int ret = 0;
 
 	*out = NULL;
-	if (workers == 0) {
-		snprintf(err, errlen,
-			 "process-per-task needs at least one worker");
-		ret = -EINVAL;
+	ret = pt_start_check("process-per-task", config, err, errlen);
+	if (ret)
 		goto out;
-	}
-	if (pt_pin_prepare(config->pin)) {
-		snprintf(err, errlen, "%s: cannot read the allowed CPUs to pin",
-			 "process-per-task");
-		ret = -EINVAL;
-		goto out;
-	}
 	ex = calloc(1, sizeof(*ex));
 	if (ex)
 		ex->results_fd = -1;

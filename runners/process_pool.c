@@ -300,8 +300,7 @@ static int process_pool_wait_running(struct process_pool *pool)
 	int ret;
 
 	for (;;) {
-		ret = pt_wait_count(ctl, &ctl->workers_running,
-				    pool->base.config.workers);
+		ret = pt_wait_running(ctl, pool->base.config.workers);
 		if (ret == 0)
 			break;
 		atomic_store(&ctl->child_event, 0);
@@ -657,17 +656,9 @@ static int process_pool_start(const struct ex_config *config,
 	int ret = 0;
 
 	*out = NULL;
-	if (workers == 0) {
-		snprintf(err, errlen, "process-pool needs at least one worker");
-		ret = -EINVAL;
+	ret = pt_start_check("process-pool", config, err, errlen);
+	if (ret)
 		goto out;
-	}
-	if (pt_pin_prepare(config->pin)) {
-		snprintf(err, errlen, "%s: cannot read the allowed CPUs to pin",
-			 "process-pool");
-		ret = -EINVAL;
-		goto out;
-	}
 	pool = calloc(1, sizeof(*pool));
 	if (pool)
 		pool->ctl_fd = -1;

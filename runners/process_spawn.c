@@ -127,18 +127,9 @@ static int process_spawn_start(const struct ex_config *config,
 	int ret = 0;
 
 	*out = NULL;
-	if (workers == 0) {
-		snprintf(err, errlen,
-			 "process-spawn needs at least one worker");
-		ret = -EINVAL;
+	ret = pt_start_check("process-spawn", config, err, errlen);
+	if (ret)
 		goto out;
-	}
-	if (pt_pin_prepare(config->pin)) {
-		snprintf(err, errlen, "%s: cannot read the allowed CPUs to pin",
-			 "process-spawn");
-		ret = -EINVAL;
-		goto out;
-	}
 	ex = calloc(1, sizeof(*ex));
 	if (!ex || pt_children_init(&ex->children, workers) != 0 ||
 	    !(ex->result_fds = calloc(workers, sizeof(*ex->result_fds))) ||

@@ -95,18 +95,9 @@ static int thread_per_task_start(const struct ex_config *config,
 	int ret = 0;
 
 	*out = NULL;
-	if (workers == 0) {
-		snprintf(err, errlen,
-			 "thread-per-task needs at least one worker");
-		ret = -EINVAL;
+	ret = pt_start_check("thread-per-task", config, err, errlen);
+	if (ret)
 		goto out;
-	}
-	if (pt_pin_prepare(config->pin)) {
-		snprintf(err, errlen, "%s: cannot read the allowed CPUs to pin",
-			 "thread-per-task");
-		ret = -EINVAL;
-		goto out;
-	}
 	ex = calloc(1, sizeof(*ex));
 	if (!ex) {
 		ret = -ENOMEM;

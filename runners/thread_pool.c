@@ -87,17 +87,9 @@ static int thread_pool_start(const struct ex_config *config,
 	int ret = 0;
 
 	*out = NULL;
-	if (workers == 0) {
-		snprintf(err, errlen, "thread-pool needs at least one worker");
-		ret = -EINVAL;
+	ret = pt_start_check("thread-pool", config, err, errlen);
+	if (ret)
 		goto out;
-	}
-	if (pt_pin_prepare(config->pin)) {
-		snprintf(err, errlen, "%s: cannot read the allowed CPUs to pin",
-			 "thread-pool");
-		ret = -EINVAL;
-		goto out;
-	}
 	pool = calloc(1, sizeof(*pool));
 	if (!pool) {
 		ret = -ENOMEM;
@@ -119,7 +111,7 @@ static int thread_pool_start(const struct ex_config *config,
 	/* The caller is worker 0, not an extra spinner: W threads compete for
 	 * the CPUs, not the W + 1 pt_control_init assumes, so spinners need
 	 * to yield every round only when W itself exceeds the CPUs. */
-	if ((long)workers <= sysconf(_SC_NPROCESSORS_ONLN))
+	if ((long)workers <= pt_online_cpus())
 		pool->ctl->yield_every = PT_YIELD_EVERY;
 	for (unsigned w = 1; w < workers; w++) {
 		int rc;
@@ -142,7 +134,7 @@ static int thread_pool_start(const struct ex_config *config,
 		pool->threads_started++;
 	}
 	/* Threads never set child_event, so this cannot fail. */
-	pt_wait_count(pool->ctl, &pool->ctl->workers_running, workers - 1);
+	pt_wait_running(pool->ctl, workers - 1);
 	if (config->pin != EX_PIN_NONE &&
 	    sched_getaffinity(0, sizeof(pool->caller_cpus),
 			      &pool->caller_cpus) == 0) {

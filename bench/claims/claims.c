@@ -35,6 +35,7 @@
 
 #include <jansson.h>
 
+#include "claims_internal.h"
 #include "claims_rules.h"
 #include "cli.h"
 #include "gbw.h"
@@ -46,38 +47,6 @@
 #include "results.h"
 #include "stats.h"
 #include "supervise.h"
-
-#define CL_NCLAIMS 13
-/* cl_get keeps up to 64 values of a configuration. */
-#define CL_MAX_REPETITIONS 64
-#define CL_MAX_CACHE	   256
-
-/* One configuration measured: its entries and the command behind them. */
-struct cl_meas {
-	char args[256];
-	json_t *entries; /* iteration entries (and error entries), owned */
-};
-
-struct cl_session {
-	bool quick;
-	unsigned cpus;
-	enum gb_format format;
-	const char *min_time, *repetitions; /* the Google Benchmark flags */
-	char reps_buf[8];		    /* --repetitions, or "" */
-	json_t *doc;			    /* every entry measured */
-	struct cl_meas cache[CL_MAX_CACHE];
-	unsigned ncache;
-	int interrupted; /* the signal that stopped the run, or 0 */
-};
-
-struct cl_row {
-	unsigned id;
-	const char *claim;
-	const char *experiment;
-	struct cl_decision d;
-	json_t *commands; /* strings: how to reproduce each figure */
-	json_t *entries;  /* run names the figures came from */
-};
 
 /*
  * The median over a configuration's iteration entries of a figure: "wall"
@@ -94,21 +63,16 @@ static double cl_get(const struct cl_meas *m, const char *key)
 		return NAN;
 	json_array_foreach(m->entries, i, e)
 	{
-		json_t *v;
+		json_t *v = json_object_get(e, key);
 		double x;
 
-		if (json_is_true(json_object_get(e, "error_occurred")))
+		if (pt_gb_failed(e))
 			return NAN;
-		if (!strcmp(key, "wall")) {
-			v = json_object_get(e, "real_time");
-			x = json_number_value(v) *
-			    pt_json_unit_seconds(json_string_value(
-				json_object_get(e, "time_unit")));
-		} else {
-			v = json_object_get(e, key);
-			x = json_number_value(v);
-		}
-		if (!json_is_number(v) || n == 64)
+		if (!strcmp(key, "wall"))
+			x = pt_gb_real_time_s(e);
+		else
+			x = json_is_number(v) ? json_number_value(v) : NAN;
+		if (isnan(x) || n == 64)
 			continue;
 		values[n++] = x;
 	}
@@ -125,7 +89,7 @@ static const char *cl_error(const struct cl_meas *m)
 		return "not run";
 	json_array_foreach(m->entries, i, e)
 	{
-		if (json_is_true(json_object_get(e, "error_occurred")))
+		if (pt_gb_failed(e))
 			return json_string_value(
 			    json_object_get(e, "error_message"));
 	}
@@ -219,11 +183,8 @@ static const struct cl_meas *cl_run(struct cl_session *s, struct cl_row *r,
 	benches = json_object_get(doc, "benchmarks");
 	json_array_foreach(benches, i, e)
 	{
-		const char *type =
-		    json_string_value(json_object_get(e, "run_type"));
-
 		json_array_append(json_object_get(s->doc, "benchmarks"), e);
-		if (!type || !strcmp(type, "iteration"))
+		if (pt_gb_is_iteration(e))
 			json_array_append(m->entries, e);
 	}
 out:
@@ -600,8 +561,6 @@ static void claim_order(struct cl_session *s, struct cl_row *r)
 
 	json_array_foreach(json_object_get(s->doc, "benchmarks"), i, e)
 	{
-		const char *type =
-		    json_string_value(json_object_get(e, "run_type"));
 		const char *msg =
 		    json_string_value(json_object_get(e, "error_message"));
 		double iters =
@@ -610,9 +569,7 @@ static void claim_order(struct cl_session *s, struct cl_row *r)
 
 		if (msg && strstr(msg, "returned checksum"))
 			f.misplaced++;
-		if (type && strcmp(type, "iteration"))
-			continue;
-		if (json_is_true(json_object_get(e, "error_occurred")))
+		if (!pt_gb_is_iteration(e) || pt_gb_failed(e))
 			continue;
 		f.jobs_checked += iters;
 		f.tasks_checked += iters * tasks;
@@ -834,97 +791,6 @@ static const struct cl_claim claims[CL_NCLAIMS] = {
 static const unsigned run_order[CL_NCLAIMS] = {0, 1, 2,	 3,  4,	 5, 6,
 					       7, 8, 10, 11, 12, 9};
 
-static json_t *row_json(const struct cl_row *r)
-{
-	return json_pack(
-	    "{s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:O, s:O}", "id",
-	    (int)r->id, "claim", r->claim, "experiment", r->experiment,
-	    "verdict", cl_verdict_name(r->d.verdict), "condition",
-	    r->d.condition, "figures", r->d.figures, "rule", r->d.rule, "limit",
-	    r->d.limit, "commands", r->commands, "entries", r->entries);
-}
-
-static void verdict_text(const struct cl_row *r, char *buf, size_t len)
-{
-	/* "in part: ..." conditions read as "holds only in part: ...". */
-	if (r->d.verdict == CL_HOLDS_ONLY_WHEN &&
-	    !strncmp(r->d.condition, "in part", 7))
-		snprintf(buf, len, "holds only %s", r->d.condition);
-	else if (r->d.verdict == CL_HOLDS_ONLY_WHEN)
-		snprintf(buf, len, "holds only when %s", r->d.condition);
-	else
-		snprintf(buf, len, "%s", cl_verdict_name(r->d.verdict));
-}
-
-static void print_console(const struct cl_row *rows, unsigned n,
-			  const struct cl_session *s)
-{
-	printf("bench claims (%s mode, %u online CPUs)\n\n",
-	       s->quick ? "quick" : "full", s->cpus);
-	for (unsigned i = 0; i < n; i++) {
-		const struct cl_row *r = &rows[i];
-		char verdict[400];
-
-		verdict_text(r, verdict, sizeof(verdict));
-		printf("%2u. %s\n", r->id, r->claim);
-		printf("    experiment: %s\n", r->experiment);
-		printf("    figures:    %s\n",
-		       r->d.figures[0] ? r->d.figures : "(none measured)");
-		printf("    verdict:    %s\n", verdict);
-		printf("    rule:       %s\n", r->d.rule);
-		if (r->d.limit[0])
-			printf("    limit:      %s\n", r->d.limit);
-		printf("\n");
-	}
-}
-
-/* Markdown cells: pipes escaped, no newlines. */
-static void md_cell(const char *text)
-{
-	for (const char *p = text; *p; p++) {
-		if (*p == '|')
-			fputs("\\|", stdout);
-		else if (*p == '\n')
-			putchar(' ');
-		else
-			putchar(*p);
-	}
-}
-
-static void print_markdown(const struct cl_row *rows, unsigned n,
-			   const struct cl_session *s)
-{
-	printf("| # | claim | experiment | figures | verdict |\n");
-	printf("|---|---|---|---|---|\n");
-	for (unsigned i = 0; i < n; i++) {
-		const struct cl_row *r = &rows[i];
-		char verdict[400];
-
-		verdict_text(r, verdict, sizeof(verdict));
-		printf("| %u | ", r->id);
-		md_cell(r->claim);
-		printf(" | ");
-		md_cell(r->experiment);
-		printf(" | ");
-		md_cell(r->d.figures[0] ? r->d.figures : "none measured");
-		printf(" | **");
-		md_cell(verdict);
-		printf("** |\n");
-	}
-	printf("\nRules (%s mode, %u online CPUs):\n\n",
-	       s->quick ? "quick" : "full", s->cpus);
-	for (unsigned i = 0; i < n; i++) {
-		printf("%u. ", rows[i].id);
-		md_cell(rows[i].d.rule);
-		if (rows[i].d.limit[0]) {
-			printf(" (limit: ");
-			md_cell(rows[i].d.limit);
-			printf(")");
-		}
-		printf("\n");
-	}
-}
-
 static void usage(void)
 {
 	printf(
@@ -1095,7 +961,7 @@ int claims_main(int argc, char **argv)
 			rows[j - 1] = t;
 		}
 	for (unsigned i = 0; i < n; i++)
-		json_array_append_new(list, row_json(&rows[i]));
+		json_array_append_new(list, cl_row_json(&rows[i]));
 	json_object_set(s.doc, "claims", list);
 	json_object_set_new(json_object_get(s.doc, "context"),
 			    "procthread_claims_mode",
@@ -1117,9 +983,9 @@ int claims_main(int argc, char **argv)
 		goto out;
 	}
 	if (s.format == GB_FORMAT_CONSOLE)
-		print_console(rows, n, &s);
+		cl_print_console(rows, n, &s);
 	else if (s.format == GB_FORMAT_CSV)
-		print_markdown(rows, n, &s);
+		cl_print_markdown(rows, n, &s);
 	else {
 		json_t *only = json_pack("{s:O, s:O}", "context",
 					 json_object_get(s.doc, "context"),

@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pt_json.h"
+
 static const char *run_name(json_t *e)
 {
 	const char *n = json_string_value(json_object_get(e, "run_name"));
@@ -43,13 +45,8 @@ static json_t *reduce_group(json_t **group, size_t n)
 	if (!iters)
 		return NULL;
 	for (size_t i = 0; i < n; i++) {
-		const char *type =
-		    json_string_value(json_object_get(group[i], "run_type"));
-		const char *agg = json_string_value(
-		    json_object_get(group[i], "aggregate_name"));
-
-		if (type && !strcmp(type, "aggregate")) {
-			if (agg && !strcmp(agg, "median"))
+		if (pt_gb_is_aggregate(group[i])) {
+			if (pt_gb_aggregate_is(group[i], "median"))
 				median = group[i];
 			continue;
 		}
@@ -114,12 +111,10 @@ int pt_ci_reduce(json_t *doc)
 				continue;
 			done[k] = 1;
 			group[ng++] = e;
-			if (!error &&
-			    json_is_true(json_object_get(e, "error_occurred")))
+			if (!error && pt_gb_failed(e))
 				error = json_string_value(
 				    json_object_get(e, "error_message"));
-			if (!error &&
-			    json_is_true(json_object_get(e, "error_occurred")))
+			if (!error && pt_gb_failed(e))
 				error = "error";
 		}
 		if (error) {

@@ -27,6 +27,7 @@
 
 #include "executor.h"
 #include "pt_json.h"
+#include "stats.h"
 #include "workload.h"
 
 #define LABEL_MAX 192
@@ -63,34 +64,6 @@ struct table {
 	double load; /* the 1-minute load average when the run began */
 };
 
-static double entry_time_s(json_t *e)
-{
-	json_t *t = json_object_get(e, "real_time");
-
-	if (!json_is_number(t))
-		return NAN;
-	return json_number_value(t) * pt_json_unit_seconds(json_string_value(
-					  json_object_get(e, "time_unit")));
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-/* Quantile q of sorted v[0..n) by linear interpolation (n > 0). */
-static double quantile(const double *v, size_t n, double q)
-{
-	double pos = q * (double)(n - 1);
-	size_t lo = (size_t)pos;
-
-	if (lo + 1 >= n)
-		return v[n - 1];
-	return v[lo] + (pos - (double)lo) * (v[lo + 1] - v[lo]);
-}
-
 /* The median of key over the row's repetitions, else its median aggregate. */
 static double counter(const struct row *r, const char *key)
 {
@@ -104,8 +77,8 @@ static double counter(const struct row *r, const char *key)
 			v[n++] = json_number_value(x);
 	}
 	if (n) {
-		qsort(v, n, sizeof(v[0]), cmp_double);
-		return quantile(v, n, 0.5);
+		qsort(v, n, sizeof(v[0]), pt_cmp_double);
+		return pt_quantile_sorted(v, n, 0.5);
 	}
 	x = json_object_get(r->agg_median, key);
 	return json_is_number(x) ? json_number_value(x) : NAN;
@@ -210,9 +183,6 @@ static int add_entry(struct table *t, json_t *e)
 {
 	const char *run_name =
 	    json_string_value(json_object_get(e, "run_name"));
-	const char *type = json_string_value(json_object_get(e, "run_type"));
-	const char *agg =
-	    json_string_value(json_object_get(e, "aggregate_name"));
 	struct row *r;
 
 	if (!run_name)
@@ -222,7 +192,7 @@ static int add_entry(struct table *t, json_t *e)
 	r = row_for(t, run_name);
 	if (!r)
 		return -ENOMEM;
-	if (json_is_true(json_object_get(e, "error_occurred"))) {
+	if (pt_gb_failed(e)) {
 		if (!r->error)
 			r->error = json_string_value(
 			    json_object_get(e, "error_message"));
@@ -230,12 +200,12 @@ static int add_entry(struct table *t, json_t *e)
 			r->error = "error";
 		return 0;
 	}
-	if (type && !strcmp(type, "aggregate")) {
-		if (agg && !strcmp(agg, "median"))
+	if (pt_gb_is_aggregate(e)) {
+		if (pt_gb_aggregate_is(e, "median"))
 			r->agg_median = e;
-		else if (agg && !strcmp(agg, "cv"))
+		else if (pt_gb_aggregate_is(e, "cv"))
 			r->agg_cv = e;
-		else if (agg && !strcmp(agg, "stddev"))
+		else if (pt_gb_aggregate_is(e, "stddev"))
 			r->agg_stddev = e;
 		return 0;
 	}
@@ -259,7 +229,7 @@ static void derive_times(struct row *r)
 
 	r->time_s = r->spread = r->cv = NAN;
 	for (size_t i = 0; i < r->niters; i++) {
-		double s = entry_time_s(r->iters[i]);
+		double s = pt_gb_real_time_s(r->iters[i]);
 
 		if (isfinite(s))
 			v[n++] = s;
@@ -268,8 +238,8 @@ static void derive_times(struct row *r)
 	if (n) {
 		double mean = 0, var = 0;
 
-		qsort(v, n, sizeof(v[0]), cmp_double);
-		r->time_s = quantile(v, n, 0.5);
+		qsort(v, n, sizeof(v[0]), pt_cmp_double);
+		r->time_s = pt_quantile_sorted(v, n, 0.5);
 		if (n < 2)
 			return;
 		for (size_t i = 0; i < n; i++)
@@ -278,14 +248,14 @@ static void derive_times(struct row *r)
 			var += (v[i] - mean) * (v[i] - mean) / (double)(n - 1);
 		r->cv = mean > 0 ? sqrt(var) / mean : NAN;
 		if (r->time_s > 0)
-			r->spread =
-			    (quantile(v, n, 0.75) - quantile(v, n, 0.25)) / 2 /
-			    r->time_s;
+			r->spread = (pt_quantile_sorted(v, n, 0.75) -
+				     pt_quantile_sorted(v, n, 0.25)) /
+				    2 / r->time_s;
 		return;
 	}
 	if (!r->agg_median)
 		return;
-	r->time_s = entry_time_s(r->agg_median);
+	r->time_s = pt_gb_real_time_s(r->agg_median);
 	r->reps = (size_t)json_integer_value(
 	    json_object_get(r->agg_median, "repetitions"));
 	/* A percentage aggregate's real_time is the ratio itself. */
@@ -294,7 +264,7 @@ static void derive_times(struct row *r)
 		r->cv =
 		    json_number_value(json_object_get(r->agg_cv, "real_time"));
 	if (r->agg_stddev && r->time_s > 0)
-		r->spread = entry_time_s(r->agg_stddev) / r->time_s;
+		r->spread = pt_gb_real_time_s(r->agg_stddev) / r->time_s;
 }
 
 static void derive(struct table *t, struct row *r)

@@ -795,6 +795,8 @@ int pt_run_config(const struct pt_config *c, const struct pt_child_io *io)
 	b = gb_register(c->name, bench_config, &x);
 	gb_bench_use_manual_time(b);
 	gb_bench_unit(b, GB_US);
+	if (io->iterations)
+		gb_bench_iterations(b, (int64_t)io->iterations);
 	ran = gb_run(&ro);
 	ex_mpi_finalize();
 

@@ -22,7 +22,8 @@ struct pt_child_io {
 	bool print_header; /* first configuration on the console */
 	size_t name_width;
 	const struct pt_counter_list *counters; /* --counters, or NULL */
-	int trace_fd; /* --trace: where the trace part goes, or -1 */
+	int trace_fd;	     /* --trace: where the trace part goes, or -1 */
+	uint64_t iterations; /* --iterations: jobs per repetition, or 0 */
 };
 
 /*

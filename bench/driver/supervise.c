@@ -210,6 +210,7 @@ _Noreturn static void child_main(const struct pt_config *c,
 	    .name_width = width,
 	    .counters = o->counters_given ? &o->counters : NULL,
 	    .trace_fd = o->trace_fd,
+	    .iterations = o->iterations,
 	};
 
 	memset(&sa, 0, sizeof(sa));

@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "gate_cmp.h"
+#include "gate_internal.h"
 #include "gate_load.h"
 #include "pt_exit.h"
 #include "pt_json.h"
@@ -38,63 +39,6 @@
 #include "stats.h"
 
 #define EXIT_REGRESSED 1
-
-enum gate_verdict {
-	V_REGRESSED,
-	V_IMPROVED,
-	V_UNCHANGED,
-	V_INCONCLUSIVE,
-	V_ERROR,
-	V_MISSING,
-	V_NEW,
-};
-
-static const char *const verdict_names[] = {
-    [V_REGRESSED] = "regressed",
-    [V_IMPROVED] = "improved",
-    [V_UNCHANGED] = "unchanged",
-    [V_INCONCLUSIVE] = "inconclusive",
-    [V_ERROR] = "error",
-    [V_MISSING] = "missing",
-    [V_NEW] = "new",
-};
-
-struct gate_row {
-	const char *name;
-	enum gate_verdict verdict;
-	size_t n_base, n_new;
-	double median_base, median_new; /* NAN when not measured */
-	double ratio, ci_low, ci_high;	/* NEW / BASE of the metric */
-	double p_value, u_new;		/* u_new: U of NEW, or T+ when paired */
-	bool exact;
-	size_t pairs;	  /* > 0: the paired test on this many run pairs */
-	double threshold; /* the effective one */
-	char note[256];
-};
-
-struct threshold_rule {
-	char *pattern;
-	double threshold;
-};
-
-struct noise_entry {
-	char *name;
-	double noise;
-};
-
-struct gate_ctx {
-	const struct gate_options *o;
-	struct gate_metric metric;
-	bool higher_is_better;
-	bool same_session; /* both files come from one bench ab session */
-	struct threshold_rule *rules;
-	size_t n_rules;
-	struct noise_entry *noise;
-	size_t n_noise;
-	struct gate_row *rows;
-	size_t n_rows;
-	char why[1024];
-};
 
 void gate_options_default(struct gate_options *o)
 {
@@ -609,243 +553,6 @@ static bool same_param(double a, double b)
 	return isnan(a) || isnan(b) || a == b;
 }
 
-/* Formats a metric value: times (in ns) with a readable unit. */
-static void fmt_value(const struct gate_ctx *c, double v, char *buf, size_t len)
-{
-	static const char *const units[] = {"ns", "us", "ms", "s"};
-	size_t u = 0;
-
-	if (isnan(v)) {
-		snprintf(buf, len, "-");
-		return;
-	}
-	if (!c->metric.is_time) {
-		snprintf(buf, len, "%.4g", v);
-		return;
-	}
-	while (u < 3 && fabs(v) >= 1000) {
-		v /= 1000;
-		u++;
-	}
-	snprintf(buf, len, "%.4g %s", v, units[u]);
-}
-
-static void fmt_ratio(double v, char *buf, size_t len)
-{
-	if (isnan(v))
-		snprintf(buf, len, "-");
-	else if (isinf(v))
-		snprintf(buf, len, v > 0 ? "inf" : "-inf");
-	else
-		snprintf(buf, len, "%.3f", v);
-}
-
-static void fmt_ci(const struct gate_row *r, char *buf, size_t len)
-{
-	char lo[32], hi[32];
-
-	if (isnan(r->ci_low)) {
-		snprintf(buf, len, "-");
-		return;
-	}
-	fmt_ratio(r->ci_low, lo, sizeof(lo));
-	fmt_ratio(r->ci_high, hi, sizeof(hi));
-	snprintf(buf, len, "[%s, %s]", lo, hi);
-}
-
-static void fmt_p(double p, char *buf, size_t len)
-{
-	if (isnan(p))
-		snprintf(buf, len, "-");
-	else
-		snprintf(buf, len, "%.2g", p);
-}
-
-static size_t count(const struct gate_ctx *c, enum gate_verdict v)
-{
-	size_t k = 0;
-
-	for (size_t i = 0; i < c->n_rows; i++)
-		k += c->rows[i].verdict == v;
-	return k;
-}
-
-static void print_summary(const struct gate_ctx *c, FILE *f, bool md)
-{
-	size_t reg = count(c, V_REGRESSED);
-
-	fprintf(f,
-		"%s%s: %zu regressed, %zu improved, %zu unchanged, %zu "
-		"inconclusive, %zu error, %zu missing, %zu new%s\n",
-		md ? "**" : "", reg ? "REGRESSION" : "no regression", reg,
-		count(c, V_IMPROVED), count(c, V_UNCHANGED),
-		count(c, V_INCONCLUSIVE), count(c, V_ERROR),
-		count(c, V_MISSING), count(c, V_NEW), md ? "**" : "");
-}
-
-/* Text inside a Markdown table cell: a '|' would end the cell, a backtick
- * the code span, a newline the row. */
-static void put_md(FILE *f, const char *text)
-{
-	for (; *text; text++) {
-		if (*text == '|')
-			fputs("\\|", f);
-		else if (*text == '`')
-			fputc('\'', f);
-		else if (*text == '\n' || *text == '\r')
-			fputc(' ', f);
-		else
-			fputc(*text, f);
-	}
-}
-
-static void print_text(const struct gate_ctx *c, const char *base_path,
-		       const char *new_path, FILE *f, bool md)
-{
-	const char *dir = c->higher_is_better ? "higher" : "lower";
-	int w = 9;
-	char ci_head[32];
-
-	snprintf(ci_head, sizeof(ci_head), "%.10g%% CI",
-		 100 * (1 - c->o->alpha));
-	for (size_t i = 0; i < c->n_rows; i++)
-		if ((int)strlen(c->rows[i].name) > w)
-			w = (int)strlen(c->rows[i].name);
-	if (md) {
-		fprintf(f,
-			"### bench compare: `%s` vs `%s`\n\nmetric `%s` (%s "
-			"is better), alpha %g, threshold %g%%\n\n",
-			base_path, new_path, c->o->metric, dir, c->o->alpha,
-			100 * c->o->threshold);
-		fprintf(f,
-			"| benchmark | base | new | ratio | %s | p | n | "
-			"verdict | note |\n|---|---:|---:|---:|---|---:|"
-			"---:|---|---|\n",
-			ci_head);
-	} else {
-		fprintf(f,
-			"bench compare: %s vs %s\nmetric %s (%s is better), "
-			"alpha %g, threshold %g%%\n\n",
-			base_path, new_path, c->o->metric, dir, c->o->alpha,
-			100 * c->o->threshold);
-		fprintf(f, "%-*s %10s %10s %7s %16s %8s %9s  %s\n", w,
-			"benchmark", "base", "new", "ratio", ci_head, "p", "n",
-			"verdict");
-	}
-	for (size_t i = 0; i < c->n_rows; i++) {
-		const struct gate_row *r = &c->rows[i];
-		char b[32], n[32], ratio[32], ci[96], p[32], reps[48];
-		const char *verdict = verdict_names[r->verdict];
-
-		fmt_value(c, r->median_base, b, sizeof(b));
-		fmt_value(c, r->median_new, n, sizeof(n));
-		fmt_ratio(r->ratio, ratio, sizeof(ratio));
-		fmt_ci(r, ci, sizeof(ci));
-		fmt_p(r->p_value, p, sizeof(p));
-		if (r->pairs)
-			snprintf(reps, sizeof(reps), "%zu pairs", r->pairs);
-		else
-			snprintf(reps, sizeof(reps), "%zu/%zu", r->n_base,
-				 r->n_new);
-		if (md) {
-			fputs("| `", f);
-			put_md(f, r->name);
-			fprintf(f,
-				"` | %s | %s | %s | %s | %s | %s | %s%s%s | ",
-				b, n, ratio, ci, p, reps,
-				r->verdict == V_REGRESSED ? "**" : "", verdict,
-				r->verdict == V_REGRESSED ? "**" : "");
-			put_md(f, r->note);
-			fputs(" |\n", f);
-		} else {
-			fprintf(f, "%-*s %10s %10s %7s %16s %8s %9s  %s%s%s\n",
-				w, r->name, b, n, ratio, ci, p, reps,
-				r->verdict == V_REGRESSED ? "REGRESSED"
-							  : verdict,
-				*r->note ? ": " : "", r->note);
-		}
-	}
-	fputc('\n', f);
-	print_summary(c, f, md);
-}
-
-static json_t *num_or_null(double v)
-{
-	return isfinite(v) ? json_real(v) : json_null();
-}
-
-static int print_json(const struct gate_ctx *c, const char *base_path,
-		      const char *new_path, FILE *f)
-{
-	json_t *root = json_object(), *list = json_array();
-	int err = 0;
-
-	if (!root || !list) {
-		json_decref(list);
-		err = -ENOMEM;
-		goto out;
-	}
-	json_object_set_new(root, "procthread_compare_version",
-			    json_integer(1));
-	json_object_set_new(root, "base", json_string(base_path));
-	json_object_set_new(root, "new", json_string(new_path));
-	json_object_set_new(root, "metric", json_string(c->o->metric));
-	/* times are converted from each entry's time_unit */
-	json_object_set_new(
-	    root, "unit", c->metric.is_time ? json_string("ns") : json_null());
-	json_object_set_new(root, "higher_is_better",
-			    json_boolean(c->higher_is_better));
-	json_object_set_new(root, "alpha", json_real(c->o->alpha));
-	json_object_set_new(root, "threshold", json_real(c->o->threshold));
-	json_object_set_new(root, "regression",
-			    json_boolean(count(c, V_REGRESSED) > 0));
-	for (size_t i = 0; i < c->n_rows; i++) {
-		const struct gate_row *r = &c->rows[i];
-		const char *test = "";
-		json_t *e;
-
-		if (!isnan(r->p_value))
-			test = r->pairs	  ? (r->exact ? "signed-rank exact"
-						      : "signed-rank normal")
-			       : r->exact ? "mann-whitney exact"
-					  : "mann-whitney normal";
-		e = json_pack(
-		    "{s:s, s:s, s:I, s:I, s:I, s:o, s:o, s:o, s:o, s:o, s:o, "
-		    "s:o, s:o, s:s, s:s}",
-		    "name", r->name, "verdict", verdict_names[r->verdict],
-		    "n_base", (json_int_t)r->n_base, "n_new",
-		    (json_int_t)r->n_new, "pairs", (json_int_t)r->pairs,
-		    "median_base", num_or_null(r->median_base), "median_new",
-		    num_or_null(r->median_new), "ratio", num_or_null(r->ratio),
-		    "ci_low", num_or_null(r->ci_low), "ci_high",
-		    num_or_null(r->ci_high), "p_value", num_or_null(r->p_value),
-		    "statistic", num_or_null(r->u_new), "threshold",
-		    num_or_null(r->threshold), "test", test, "note", r->note);
-
-		if (!e || json_array_append_new(list, e)) {
-			err = -ENOMEM;
-			break;
-		}
-	}
-	json_object_set_new(root, "benchmarks", list);
-	if (!err &&
-	    (json_dumpf(root, f, JSON_INDENT(2) | JSON_REAL_PRECISION(12)) ||
-	     fputc('\n', f) == EOF))
-		err = -EIO;
-out:
-	json_decref(root);
-	return err;
-}
-
-static int print_all(const struct gate_ctx *c, const char *base_path,
-		     const char *new_path, FILE *f)
-{
-	if (c->o->format == GATE_JSON)
-		return print_json(c, base_path, new_path, f);
-	print_text(c, base_path, new_path, f, c->o->format == GATE_MD);
-	return 0;
-}
-
 static bool is_rate(const char *metric)
 {
 	size_t len = strlen(metric), suffix = strlen("_per_second");
@@ -887,7 +594,7 @@ static int write_out(const char *path, const struct gate_ctx *c,
 		err = -errno;
 		if (fd >= 0)
 			close(fd);
-	} else if (print_all(c, base_path, new_path, f)) {
+	} else if (gate_print_all(c, base_path, new_path, f)) {
 		err = errno ? -errno : -EIO;
 		fclose(f);
 	} else if (fclose(f)) {
@@ -1005,7 +712,7 @@ int gate_compare_files(const struct gate_options *o, const char *base_path,
 			goto out;
 		}
 	}
-	if (!o->quiet && print_all(&c, base_path, new_path, stdout)) {
+	if (!o->quiet && gate_print_all(&c, base_path, new_path, stdout)) {
 		fprintf(stderr, "bench: compare: writing the output failed\n");
 		goto out;
 	}
@@ -1014,7 +721,7 @@ int gate_compare_files(const struct gate_options *o, const char *base_path,
 			"bench: compare: warning: %s is an incomplete "
 			"run (interrupted)\n",
 			base.incomplete ? base_path : new_path);
-	status = count(&c, V_REGRESSED) ? EXIT_REGRESSED : 0;
+	status = gate_count(&c, V_REGRESSED) ? EXIT_REGRESSED : 0;
 out:
 	fflush(stdout);
 	ctx_free(&c);

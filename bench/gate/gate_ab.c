@@ -26,7 +26,10 @@
  * K the number of planned looks (one more with --budget, whose end is an
  * unplanned look): a Bonferroni split of alpha, so that however often it
  * looks, the chance of a false verdict over the session stays below
- * alpha. --budget stops before a pair that would end after it.
+ * alpha. --budget starts no pair that would end after it (judged by the
+ * mean pair so far) and stops a run still going at its end (SIGTERM,
+ * then SIGKILL), whose pair does not count: a session ends within the
+ * budget, plus the comparison, however the load changes.
  *
  * SIGINT and SIGTERM stop the running child (SIGTERM, then SIGKILL after
  * 3 s), compare the complete pairs, mark both files incomplete
@@ -67,6 +70,7 @@
 #include "plan.h"
 #include "pt_clock.h"
 #include "pt_exit.h"
+#include "pt_json.h"
 #include "results.h"
 #include "stats.h"
 
@@ -116,16 +120,6 @@ static const char *entry_run_name(json_t *e)
 	return json_string_value(name);
 }
 
-static bool is_median(json_t *e)
-{
-	json_t *type = json_object_get(e, "run_type");
-	json_t *agg = json_object_get(e, "aggregate_name");
-
-	return json_is_string(type) &&
-	       !strcmp(json_string_value(type), "aggregate") &&
-	       json_is_string(agg) && !strcmp(json_string_value(agg), "median");
-}
-
 void gate_ab_defaults(struct gate_ab_session *s)
 {
 	memset(s, 0, sizeof(*s));
@@ -135,8 +129,79 @@ void gate_ab_defaults(struct gate_ab_session *s)
 	s->run_stat = GATE_RUN_MEDIAN;
 }
 
+int gate_ab_preset(struct gate_ab_session *s, struct gate_options *o,
+		   const char *who, int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		const char *v = argv[i] + 9;
+
+		if (strncmp(argv[i], "--preset", 8) ||
+		    (argv[i][8] && argv[i][8] != '='))
+			continue;
+		if (argv[i][8] != '=' || strcmp(v, "3pct")) {
+			fprintf(stderr,
+				"bench: %s: --preset: invalid value '%s' "
+				"(3pct, as --preset=3pct)\n",
+				who, argv[i][8] ? v : "");
+			return -EINVAL;
+		}
+		if (s->preset) {
+			fprintf(stderr,
+				"bench: %s: --preset is given twice "
+				"(give it once)\n",
+				who);
+			return -EINVAL;
+		}
+		s->preset = "3pct";
+		s->sequential = true;
+		s->budget_s = 120;
+		s->run_stat = GATE_RUN_MIN;
+		o->metric = "cpu_user_s+cpu_sys_s";
+		o->threshold = 0.01;
+	}
+	return 0;
+}
+
+/* Whether ARGS hold one of the flags of NAMES (--flag=V or --flag V). */
+static bool has_flag(char **args, int n, const char *const *names)
+{
+	for (int i = 0; i < n; i++)
+		for (const char *const *f = names; *f; f++)
+			if (!strncmp(args[i], *f, strlen(*f)) &&
+			    (!args[i][strlen(*f)] ||
+			     args[i][strlen(*f)] == '='))
+				return true;
+	return false;
+}
+
+void gate_ab_preset_args(const struct gate_ab_session *s, char **args,
+			 int *n_args)
+{
+	static const char *const reps[] = {"--repetitions",
+					   "--benchmark_repetitions", NULL};
+	static const char *const count[] = {"--iterations", "--min-time",
+					    "--benchmark_min_time", NULL};
+
+	if (!s->preset)
+		return;
+	if (!has_flag(args, *n_args, reps))
+		args[(*n_args)++] = (char *)"--repetitions=3";
+	if (!has_flag(args, *n_args, count))
+		args[(*n_args)++] = (char *)"--iterations=8";
+}
+
 void gate_ab_print_option_help(FILE *f)
 {
+	fputs("  --preset=3pct      the gate measured to see 3% on a shared "
+	      "machine: --sequential\n"
+	      "                     --budget=2m --run-statistic=min "
+	      "--threshold=1%\n"
+	      "                     --metric=cpu_user_s+cpu_sys_s, and bench "
+	      "arguments\n"
+	      "                     --repetitions=3 --iterations=8 unless "
+	      "given; options\n"
+	      "                     given override it\n",
+	      f);
 	fputs("  --runs=N           pairs of runs, A and B once each per pair "
 	      "(default 10;\n"
 	      "                     the paired test needs 8 at alpha 0.01); "
@@ -192,6 +257,8 @@ int gate_ab_parse_option(struct gate_ab_session *s, const char *who, int argc,
 	unsigned long long v;
 	const char *value;
 
+	if (!strncmp(argv[*i], "--preset=", 9))
+		return 1; /* applied by gate_ab_preset() */
 	if (!strcmp(argv[*i], "--sequential")) {
 		s->sequential = true;
 		return 1;
@@ -271,23 +338,42 @@ out:
 	return rc;
 }
 
-/* Stops a child that the session no longer waits for: SIGTERM, and
- * SIGKILL when it has not ended KILL_AFTER_S later. Reaps it. */
+/* The --budget's end (monotonic seconds; 0: none): a run still going
+ * then is stopped as on a signal, and its pair does not count. */
+static double deadline;
+static bool deadline_stopped; /* a run was stopped at the deadline */
+
+static bool past_deadline(void)
+{
+	return deadline > 0 && pt_now() > deadline;
+}
+
+/* Waits for the child; stops one that the session no longer waits for
+ * (a signal, or the budget's end): SIGTERM, and SIGKILL when it has not
+ * ended KILL_AFTER_S later. Reaps it. */
 static int wait_child(pid_t pid, int *status)
 {
 	double term_at = 0;
 	bool killed = false;
 
 	for (;;) {
-		pid_t got = waitpid(pid, status, caught_signal ? WNOHANG : 0);
+		bool stop = caught_signal || past_deadline();
+		pid_t got =
+		    waitpid(pid, status, stop || deadline > 0 ? WNOHANG : 0);
 
 		if (got == pid)
 			return 0;
 		if (got < 0 && errno != EINTR)
 			return -errno;
-		if (!caught_signal)
+		if (!stop) {
+			if (deadline > 0) /* poll the clock */
+				nanosleep(
+				    &(struct timespec){.tv_nsec = 2000000},
+				    NULL);
 			continue;
+		}
 		if (!term_at) {
+			deadline_stopped = !caught_signal;
 			kill(pid, SIGTERM);
 			term_at = pt_now();
 		} else if (!killed && pt_now() - term_at > KILL_AFTER_S) {
@@ -363,6 +449,35 @@ static double badness(json_t *e, const char *metric, bool higher_is_better)
 	return higher_is_better ? -v : v;
 }
 
+/* The new name of run name NAME under RENAME (configuration name ->
+ * configuration name): the longest key that is NAME or a prefix of it
+ * up to a '/', so that what Google Benchmark appends (/iterations:8,
+ * /manual_time) stays; NULL when none matches. */
+static json_t *renamed(json_t *rename, const char *name)
+{
+	const char *key, *best = NULL;
+	size_t best_len = 0;
+	char *text;
+	json_t *v, *out;
+
+	json_object_foreach(rename, key, v)
+	{
+		size_t len = strlen(key);
+
+		if (json_is_string(v) && len >= best_len &&
+		    !strncmp(name, key, len) &&
+		    (name[len] == '/' || !name[len])) {
+			best = json_string_value(v);
+			best_len = len;
+		}
+	}
+	if (!best || asprintf(&text, "%s%s", best, name + best_len) < 0)
+		return NULL;
+	out = json_string(text);
+	free(text);
+	return out;
+}
+
 /* Appends one sample per benchmark of the results file PATH to the merged
  * document: the run is the independent unit, so repetitions inside one run
  * (--repetitions) are collapsed to their median aggregate, or with
@@ -404,17 +519,16 @@ static int merge_run(const struct gate_ab_session *s,
 	json_array_foreach(list, i, e)
 	{
 		const char *name = json_is_object(e) ? entry_run_name(e) : NULL;
-		json_t *type = json_object_get(e, "run_type"), *best;
+		json_t *best;
 
-		if (!name || json_is_true(json_object_get(e, "error_occurred")))
+		if (!name || pt_gb_failed(e))
 			continue;
 		if (s->run_stat == GATE_RUN_MEDIAN) {
-			if (is_median(e))
+			if (pt_gb_aggregate_is(e, "median"))
 				json_object_set(chosen, name, e);
 			continue;
 		}
-		if (json_is_string(type) &&
-		    strcmp(json_string_value(type), "iteration"))
+		if (!pt_gb_is_iteration(e))
 			continue;
 		best = json_object_get(chosen, name);
 		if (!best || badness(e, o->metric, higher) <
@@ -423,13 +537,13 @@ static int merge_run(const struct gate_ab_session *s,
 	}
 	json_array_foreach(list, i, e)
 	{
-		json_t *type = json_object_get(e, "run_type"), *to;
+		json_t *to;
 		const char *name;
 		json_int_t n;
 
 		if (!json_is_object(e) || !(name = entry_run_name(e)))
 			continue;
-		if (json_is_true(json_object_get(e, "error_occurred"))) {
+		if (pt_gb_failed(e)) {
 			/* kept as it is */
 		} else if (json_object_get(chosen, name)) {
 			if (json_object_get(chosen, name) != e)
@@ -439,13 +553,12 @@ static int merge_run(const struct gate_ab_session *s,
 					    json_string("iteration"));
 			json_object_del(e, "aggregate_name");
 			json_object_del(e, "aggregate_unit");
-		} else if (json_is_string(type) &&
-			   strcmp(json_string_value(type), "iteration")) {
+		} else if (!pt_gb_is_iteration(e)) {
 			continue;
 		}
-		to = s->rename ? json_object_get(s->rename, name) : NULL;
-		if (json_is_string(to)) {
-			json_object_set(e, "name", to);
+		to = renamed(s->rename, name);
+		if (to) {
+			json_object_set_new(e, "name", to);
 			json_object_set(e, "run_name", to);
 			name = json_string_value(to);
 		}
@@ -671,6 +784,8 @@ int gate_ab_run(struct gate_ab_session *s, const struct gate_options *o_in)
 
 	s->pairs = 0;
 	s->budget_spent = false;
+	deadline = s->budget_s > 0 ? start + s->budget_s : 0;
+	deadline_stopped = false;
 	s->interrupted = 0;
 	s->compare_path[0] = '\0';
 	snprintf(path, sizeof(path), "%s/runs", s->dir);
@@ -747,7 +862,7 @@ int gate_ab_run(struct gate_ab_session *s, const struct gate_options *o_in)
 					run + 1, 2 * s->runs, order[run],
 					s->side[side].binary);
 			rc = run_one(&s->side[side], run_path[side], log);
-			if (caught_signal)
+			if (caught_signal || deadline_stopped)
 				break;
 			if (rc < 0 || rc > 1) {
 				fprintf(stderr,
@@ -762,6 +877,10 @@ int gate_ab_run(struct gate_ab_session *s, const struct gate_options *o_in)
 		}
 		if (caught_signal)
 			break;
+		if (deadline_stopped) {
+			s->budget_spent = true;
+			break;
+		}
 		for (int side = 0; side < 2; side++) {
 			err = merge_run(s, &o, merged[side], run_path[side],
 					pair, why, sizeof(why));
@@ -891,6 +1010,8 @@ static int parse_args(int argc, char **argv, struct gate_ab_session *s,
 	struct pt_plan plan;
 	int rc;
 
+	if (gate_ab_preset(s, o, "ab", argc, argv))
+		return -EINVAL;
 	for (int i = 1; i < argc; i++) {
 		const char *arg = argv[i];
 		int got;
@@ -926,6 +1047,7 @@ static int parse_args(int argc, char **argv, struct gate_ab_session *s,
 	}
 	if (s->sequential && !s->runs_given)
 		s->runs = 100;
+	gate_ab_preset_args(s, bench_args, n_args);
 	if (!s->side[0].binary) {
 		fprintf(stderr, "bench: ab: --baseline=BENCH_BINARY is "
 				"required (see bench ab --help)\n");
@@ -958,7 +1080,8 @@ int gate_ab_main(int argc, char **argv)
 	struct gate_options o;
 	struct gate_ab_session s;
 	char self[PATH_MAX];
-	char **bench_args = calloc((size_t)argc + 1, sizeof(char *));
+	char **bench_args =
+	    calloc((size_t)argc + 1 + GATE_AB_PRESET_ARGS, sizeof(char *));
 	int n_args = 0, status = EXIT_USAGE, err;
 
 	gate_options_default(&o);
@@ -977,6 +1100,13 @@ int gate_ab_main(int argc, char **argv)
 	s.side[0].args = s.side[1].args = bench_args;
 	s.side[0].n_args = s.side[1].n_args = n_args;
 	s.side[1].binary = self;
+	if (s.preset)
+		fprintf(stderr,
+			"bench: ab: --preset=%s: --sequential --budget=2m "
+			"--run-statistic=min --metric=cpu_user_s+cpu_sys_s "
+			"--threshold=1%%, unless given; bench arguments "
+			"--repetitions=3 --iterations=8 where absent\n",
+			s.preset);
 	gate_ab_catch_signals();
 	status = gate_ab_run(&s, &o);
 out:

@@ -37,8 +37,10 @@ struct gate_ab_session {
 	bool sequential;
 	double budget_s; /* 0: none; else no pair starts that would end later */
 	enum gate_run_stat run_stat;
-	json_t *rename; /* B run name -> A run name, or NULL */
-	bool quiet;	/* no progress lines, no comparison on stdout */
+	const char *preset; /* --preset, or NULL */
+	json_t *rename;	    /* B configuration name -> A's (a prefix of the run
+			     * name up to a '/'), or NULL */
+	bool quiet;	    /* no progress lines, no comparison on stdout */
 
 	/* Filled in by gate_ab_run(). */
 	unsigned pairs;		 /* complete pairs compared */
@@ -57,6 +59,23 @@ void gate_ab_defaults(struct gate_ab_session *s);
  * one of them) or -EINVAL after printing "bench: WHO: ...". */
 int gate_ab_parse_option(struct gate_ab_session *s, const char *who, int argc,
 			 char **argv, int *i);
+
+/*
+ * --preset=NAME, looked for in argv[1..argc-1] before any other option
+ * is parsed: it sets defaults of s and o that explicit options then
+ * override. 3pct: --sequential --budget=2m --run-statistic=min
+ * --metric=cpu_user_s+cpu_sys_s --threshold=1%. Returns 0, or -EINVAL
+ * after printing "bench: WHO: ...". gate_ab_parse_option() then skips it.
+ */
+int gate_ab_preset(struct gate_ab_session *s, struct gate_options *o,
+		   const char *who, int argc, char **argv);
+
+/* The bench arguments the preset adds where ARGS lack them (--repetitions
+ * and --iterations): appended to args, which has room for
+ * GATE_AB_PRESET_ARGS more. */
+#define GATE_AB_PRESET_ARGS 2
+void gate_ab_preset_args(const struct gate_ab_session *s, char **args,
+			 int *n_args);
 
 /* The usage lines of those options. */
 void gate_ab_print_option_help(FILE *f);

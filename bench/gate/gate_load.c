@@ -133,7 +133,7 @@ static int read_entry(struct gate_set *set, json_t *entry, size_t index,
 	b = find_or_add(set, json_string_value(run_name));
 	if (!b)
 		return -ENOMEM;
-	if (json_is_true(json_object_get(entry, "error_occurred"))) {
+	if (pt_gb_failed(entry)) {
 		json_t *msg = json_object_get(entry, "error_message");
 
 		if (!b->error) {

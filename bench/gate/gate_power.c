@@ -45,6 +45,7 @@
 #include "pt_clock.h"
 #include "pt_exit.h"
 #include "pt_threshold.h"
+#include "stats.h"
 
 #define MAX_EFFECTS  16
 #define MAX_SESSIONS 1000
@@ -56,6 +57,7 @@ struct effect_row {
 	int n_b_args;
 	json_t *rename;	   /* B run name -> A run name */
 	unsigned sessions; /* completed */
+	unsigned flagged;  /* sessions with a "regressed" verdict */
 	unsigned comparisons, regressed, improved, unchanged, inconclusive,
 	    other;
 	double pairs, seconds, max_seconds;
@@ -213,15 +215,9 @@ static int prepare(struct power *p)
 		if (err)
 			break;
 		r->rename = json_object();
-		for (size_t i = 0; i < a.n && i < b.n && r->rename; i++) {
-			char from[PT_NAME_MAX + 16], to[PT_NAME_MAX + 16];
-
-			snprintf(from, sizeof(from), "%s" PT_NAME_SUFFIX,
-				 b.configs[i].name);
-			snprintf(to, sizeof(to), "%s" PT_NAME_SUFFIX,
-				 a.configs[i].name);
-			json_object_set_new(r->rename, from, json_string(to));
-		}
+		for (size_t i = 0; i < a.n && i < b.n && r->rename; i++)
+			json_object_set_new(r->rename, b.configs[i].name,
+					    json_string(a.configs[i].name));
 		if (!r->rename || a.n != b.n) {
 			fprintf(stderr, "bench: gate-power: B's plan differs "
 					"from A's\n");
@@ -239,6 +235,7 @@ static int tally(struct effect_row *r, const char *path,
 {
 	json_t *root = json_load_file(path, 0, NULL), *e;
 	json_t *list = json_object_get(root, "benchmarks");
+	unsigned regressed = r->regressed;
 	size_t i;
 
 	if (!json_is_array(list)) {
@@ -278,6 +275,7 @@ static int tally(struct effect_row *r, const char *path,
 		r->ratios[r->n_ratios++] = json_number_value(ratio);
 	}
 	r->sessions++;
+	r->flagged += r->regressed > regressed;
 	r->pairs += s->pairs;
 	r->seconds += s->seconds;
 	r->max_seconds = fmax(r->max_seconds, s->seconds);
@@ -303,22 +301,9 @@ static void wilson(unsigned k, unsigned n, double *lo, double *hi)
 	*hi = fmin(1, c + h);
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
 static double median_ratio(struct effect_row *r)
 {
-	if (!r->n_ratios)
-		return NAN;
-	qsort(r->ratios, r->n_ratios, sizeof(*r->ratios), cmp_double);
-	return r->n_ratios % 2 ? r->ratios[r->n_ratios / 2]
-			       : (r->ratios[r->n_ratios / 2 - 1] +
-				  r->ratios[r->n_ratios / 2]) /
-				     2;
+	return gate_median(r->ratios, r->n_ratios);
 }
 
 static void print_settings(const struct power *p, FILE *f, bool md)
@@ -344,17 +329,19 @@ static void print_table(struct power *p, FILE *f, bool md)
 	if (md)
 		fputs("| effect | work | sessions | comparisons | regressed | "
 		      "rate | 95% CI | improved | inconclusive | measured "
-		      "ratio | pairs/session | s/session (max) |\n"
+		      "ratio | pairs/session | s/session (max) | sessions "
+		      "flagged |\n"
 		      "|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|"
-		      "---:|\n",
+		      "---:|---:|\n",
 		      f);
 	else
 		fprintf(f,
 			"%6s %10s %8s %11s %9s %6s %15s %8s %12s %8s %6s "
-			"%15s\n",
+			"%15s %7s\n",
 			"effect", "work", "sessions", "comparisons",
 			"regressed", "rate", "95% CI", "improved",
-			"inconclusive", "ratio", "pairs", "s/session (max)");
+			"inconclusive", "ratio", "pairs", "s/session (max)",
+			"flagged");
 	for (unsigned k = 0; k < p->n_rows; k++) {
 		struct effect_row *r = &p->rows[k];
 		double lo, hi,
@@ -373,19 +360,23 @@ static void print_table(struct power *p, FILE *f, bool md)
 			 r->max_seconds);
 		fprintf(f,
 			md ? "| %s | %g | %u | %u | %u | %.0f%% | %s | %u | %u "
-			     "| %.4f | %.1f | %s |\n"
+			     "| %.4f | %.1f | %s | %u |\n"
 			   : "%6s %10g %8u %11u %9u %5.0f%% %15s %8u %12u "
-			     "%8.4f %6.1f %15s\n",
+			     "%8.4f %6.1f %15s %7u\n",
 			eff, r->work, r->sessions, r->comparisons, r->regressed,
 			100 * rate, ci, r->improved, r->inconclusive,
 			median_ratio(r),
-			r->sessions ? r->pairs / r->sessions : NAN, secs);
+			r->sessions ? r->pairs / r->sessions : NAN, secs,
+			r->flagged);
 	}
 	fputs(md ? "\nrate: false alarms (regressed) at 0%, detections "
-		   "above; ratio: the median measured NEW/BASE.\n"
+		   "above; ratio: the median measured NEW/BASE; flagged: "
+		   "sessions with at least one regressed benchmark (what fails "
+		   "a CI gate).\n"
 		 : "\nrate: false alarms (regressed) at 0%, detections above; "
 		   "ratio: the median\nmeasured NEW/BASE, the effect the work "
-		   "change really had.\n",
+		   "change really had; flagged: sessions\nwith at least one "
+		   "regressed benchmark (what fails a CI gate).\n",
 	      f);
 }
 
@@ -420,26 +411,28 @@ static int write_json(struct power *p, const char *path)
 		wilson(r->regressed, r->comparisons, &lo, &hi);
 		json_array_append_new(
 		    list,
-		    json_pack("{s:f, s:f, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
-			      "s:o, s:f, s:f, s:o, s:f, s:f, s:f}",
-			      "effect", r->effect, "work", r->work, "sessions",
-			      (json_int_t)r->sessions, "comparisons",
-			      (json_int_t)r->comparisons, "regressed",
-			      (json_int_t)r->regressed, "improved",
-			      (json_int_t)r->improved, "unchanged",
-			      (json_int_t)r->unchanged, "inconclusive",
-			      (json_int_t)r->inconclusive, "other",
-			      (json_int_t)r->other, "rate",
-			      r->comparisons ? json_real((double)r->regressed /
-							 r->comparisons)
-					     : json_null(),
-			      "rate_low", lo, "rate_high", hi, "median_ratio",
-			      isfinite(med) ? json_real(med) : json_null(),
-			      "mean_pairs",
-			      r->sessions ? r->pairs / r->sessions : 0.0,
-			      "mean_seconds",
-			      r->sessions ? r->seconds / r->sessions : 0.0,
-			      "max_seconds", r->max_seconds));
+		    json_pack(
+			"{s:f, s:f, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
+			"s:o, s:f, s:f, s:o, s:f, s:f, s:f}",
+			"effect", r->effect, "work", r->work, "sessions",
+			(json_int_t)r->sessions, "sessions_flagged",
+			(json_int_t)r->flagged, "comparisons",
+			(json_int_t)r->comparisons, "regressed",
+			(json_int_t)r->regressed, "improved",
+			(json_int_t)r->improved, "unchanged",
+			(json_int_t)r->unchanged, "inconclusive",
+			(json_int_t)r->inconclusive, "other",
+			(json_int_t)r->other, "rate",
+			r->comparisons
+			    ? json_real((double)r->regressed / r->comparisons)
+			    : json_null(),
+			"rate_low", lo, "rate_high", hi, "median_ratio",
+			isfinite(med) ? json_real(med) : json_null(),
+			"mean_pairs",
+			r->sessions ? r->pairs / r->sessions : 0.0,
+			"mean_seconds",
+			r->sessions ? r->seconds / r->sessions : 0.0,
+			"max_seconds", r->max_seconds));
 	}
 	json_object_set_new(root, "effects", list);
 	if (json_dump_file(root, path,
@@ -453,11 +446,14 @@ static int parse_args(struct power *p, int argc, char **argv)
 {
 	unsigned long long v;
 
-	p->a_args = calloc((size_t)argc + 1, sizeof(char *));
+	p->a_args =
+	    calloc((size_t)argc + 1 + GATE_AB_PRESET_ARGS, sizeof(char *));
 	if (!p->a_args) {
 		fprintf(stderr, "bench: gate-power: out of memory\n");
 		return -ENOMEM;
 	}
+	if (gate_ab_preset(&p->ab, &p->o, "gate-power", argc, argv))
+		return -EINVAL;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		char *end;
@@ -519,6 +515,7 @@ static int parse_args(struct power *p, int argc, char **argv)
 	}
 	if (p->ab.sequential && !p->ab.runs_given)
 		p->ab.runs = 100;
+	gate_ab_preset_args(&p->ab, p->a_args, &p->n_a_args);
 	return prepare(p);
 }
 

@@ -47,7 +47,9 @@
 
 #include "driver.h"
 #include "executor.h"
+#include "fj_anchor.h"
 #include "info.h"
+#include "noise.h"
 #include "results.h"
 #include "stats.h"
 #include "workload.h"
@@ -63,13 +65,14 @@ enum measure {
 	RAW_THREAD,
 	RAW_SPAWN,
 	RAW_GOMP_REGION,
-	DISPATCH,	   /* empty tasks, dynamic chunk 1, W = CPUs */
-	FORK_JOIN,	   /* empty job (0 tasks), W = CPUs */
-	CREATION,	   /* start() + stop(), per worker, W = CPUs */
-	PER_TASK,	   /* empty tasks, W = 1 */
-	EFFICIENCY,	   /* cpu-hash >= 10 ms tasks, W = CPUs vs serial */
-	OVERSUBSCRIPTION,  /* cpu-hash, W = 16 vs W = 2 */
-	PER_TASK_ANCHORED, /* PER_TASK, interleaved with RAW_MINFORK */
+	DISPATCH,	    /* empty tasks, dynamic chunk 1, W = CPUs */
+	FORK_JOIN,	    /* empty job (0 tasks), W = CPUs */
+	CREATION,	    /* start() + stop(), per worker, W = CPUs */
+	PER_TASK,	    /* empty tasks, W = 1 */
+	EFFICIENCY,	    /* cpu-hash >= 10 ms tasks, W = CPUs vs serial */
+	OVERSUBSCRIPTION,   /* cpu-hash, W = 16 vs W = 2 */
+	PER_TASK_ANCHORED,  /* PER_TASK, interleaved with RAW_MINFORK */
+	FORK_JOIN_ANCHORED, /* FORK_JOIN, interleaved with fj_anchor.h's */
 };
 
 /* Where a row's reference comes from. */
@@ -124,10 +127,12 @@ static const struct row rows[] = {
      EX_START_FORK},
     {"empty job fork-join", "process-pool", FORK_JOIN, ROW_GOMP, 2, 0,
      EX_START_FORK},
+    {"empty job vs raw fork-join", "process-pool", FORK_JOIN_ANCHORED, REF_SELF,
+     1.2, 0, EX_START_FORK},
     {"empty job fork-join", "omp", FORK_JOIN, ROW_GOMP, 0, 0, EX_START_FORK},
-    {"start+stop per worker", "thread-pool", CREATION, ROW_THREAD, 1.2, 0,
+    {"start+stop per worker", "thread-pool", CREATION, REF_SELF, 1.2, 0,
      EX_START_FORK},
-    {"start+stop per worker", "process-pool", CREATION, ROW_FORK, 1.2, 0,
+    {"start+stop per worker", "process-pool", CREATION, REF_SELF, 1.2, 0,
      EX_START_FORK},
     {"cost per task, W=1", "thread-per-task", PER_TASK, ROW_THREAD, 1.2, 0,
      EX_START_FORK},
@@ -154,13 +159,40 @@ static const struct row rows[] = {
 
 #define ROW_COUNT (sizeof(rows) / sizeof(rows[0]))
 
+/* Rows this run measures and prints (--only; every row by default). */
+static bool row_on[ROW_COUNT];
+
+/*
+ * Selects the rows whose figure or executor contains text (NULL: all),
+ * and the rows their ratios refer to; false when none matched.
+ */
+static bool select_rows(const char *text)
+{
+	bool any = false;
+
+	for (size_t r = 0; r < ROW_COUNT; r++) {
+		row_on[r] = !text || strstr(rows[r].figure, text) ||
+			    strstr(rows[r].executor, text);
+		any |= row_on[r];
+	}
+	for (size_t r = 0; r < ROW_COUNT; r++)
+		if (row_on[r] && rows[r].reference >= 0)
+			row_on[rows[r].reference] = true;
+	return any;
+}
+
 /* What a row's child hands back, in a MAP_SHARED mapping. */
 struct outcome {
 	double measured;  /* seconds; for EFFICIENCY the pool's job time */
 	double reference; /* REF_SELF rows: seconds (serial time / W) */
 	double task_s;	  /* EFFICIENCY, OVERSUBSCRIPTION: one task's time */
-	char error[300];  /* empty when measured */
-	bool unavailable; /* this build cannot measure it (no OpenMP) */
+	double cv;	  /* of the measured repetitions, NAN: unknown */
+	/* FORK_JOIN_ANCHORED: every variant's median; the reference is the
+	 * best, named in reference_label. */
+	double anchors[PT_FJ_VARIANTS];
+	char reference_label[40]; /* empty: the row's fixed name */
+	char error[300];	  /* empty when measured */
+	bool unavailable;	  /* this build cannot measure it (no OpenMP) */
 };
 
 /* The sizes of one run: full, or --quick (for tests). */
@@ -184,6 +216,13 @@ static uint64_t empty_task(void *arg, uint64_t index, unsigned worker)
 static void *empty_thread(void *arg)
 {
 	return arg;
+}
+
+/* The row's figure from its repetitions: their median, and their cv. */
+static void settle(struct outcome *out, double *samples, unsigned n)
+{
+	out->measured = gate_median(samples, n);
+	out->cv = pt_noise_cv(samples, n);
 }
 
 /* ---- raw primitives ------------------------------------------------- */
@@ -492,7 +531,7 @@ static int measure_per_task(const struct plan *plan, const char *name,
 	}
 	run_stop(&r);
 	if (rc == 0)
-		out->measured = gate_median(samples, plan->reps);
+		settle(out, samples, plan->reps);
 	return rc;
 }
 
@@ -510,25 +549,77 @@ static int measure_fork_join(const struct plan *plan, const char *name,
 		rc = run_map(&r, plan->fork_joins, NULL, &samples[k], out);
 	run_stop(&r);
 	if (rc == 0)
-		out->measured = gate_median(samples, plan->reps);
+		settle(out, samples, plan->reps);
 	return rc;
 }
 
 /*
+ * The process pool's 0-task job against the raw structure it has (W
+ * forked processes and the waiting parent meeting in shared memory,
+ * fj_anchor.h), every variant of it, the repetitions interleaved (round 0
+ * of each dropped) so that the machine's drift touches all alike. The
+ * reference is the best variant's median.
+ */
+static int measure_fork_join_anchored(const struct plan *plan,
+				      struct outcome *out)
+{
+	double sa[MAX_REPS], sv[PT_FJ_VARIANTS][MAX_REPS], seconds;
+	unsigned jobs = plan->fork_joins / 50, best = 0;
+	struct run r;
+	int rc =
+	    run_start(&r, "process-pool", plan->cpus, 0, empty_task, NULL, out);
+
+	for (unsigned k = 0; rc == 0 && k <= plan->reps; k++) {
+		unsigned at = k ? k - 1 : 0;
+
+		/* Untimed: the anchor's reaped workers raised SIGCHLD. */
+		rc = run_map(&r, 1, NULL, &seconds, out);
+		if (rc == 0)
+			rc = run_map(&r, jobs, NULL, &sa[at], out);
+		for (unsigned v = 0; rc == 0 && v < PT_FJ_VARIANTS; v++) {
+			rc = pt_fj_anchor_time(v, plan->cpus, jobs, &sv[v][at]);
+			if (rc)
+				snprintf(out->error, sizeof(out->error),
+					 "raw fork-join (%s): %s",
+					 pt_fj_variant_name(v), strerror(-rc));
+		}
+	}
+	if (r.ex)
+		run_stop(&r);
+	if (rc)
+		return rc;
+	settle(out, sa, plan->reps);
+	for (unsigned v = 0; v < PT_FJ_VARIANTS; v++) {
+		out->anchors[v] = gate_median(sv[v], plan->reps);
+		if (out->anchors[v] < out->anchors[best])
+			best = v;
+	}
+	out->reference = out->anchors[best];
+	snprintf(out->reference_label, sizeof(out->reference_label),
+		 "raw fork-join, %s", pt_fj_variant_name(best));
+	return 0;
+}
+
+/*
  * start() + stop() per worker created: a worker's whole life, as the raw
- * rows. The thread pool's caller is its worker 0, so it creates W - 1
+ * loop interleaved with it (round 0 of each dropped) times creation plus
+ * join or reap: pthread_create+join for the thread pool, fork+_exit+
+ * waitpid of this program for the process pool, as many as the pool
+ * created. The thread pool's caller is its worker 0, so it creates W - 1
  * threads (with W = 1, none: then the figure is the start-up itself).
  */
 static int measure_creation(const struct plan *plan, const char *name,
 			    struct outcome *out)
 {
-	unsigned created = !strcmp(name, "thread-pool") && plan->cpus > 1
-			       ? plan->cpus - 1
-			       : plan->cpus;
-	double samples[MAX_REPS];
+	bool threads = !strcmp(name, "thread-pool");
+	unsigned created =
+	    threads && plan->cpus > 1 ? plan->cpus - 1 : plan->cpus;
+	unsigned raw = plan->creations * created;
+	double samples[MAX_REPS], raws[MAX_REPS];
 	int rc = 0;
 
-	for (unsigned k = 0; rc == 0 && k < plan->reps; k++) {
+	for (unsigned k = 0; rc == 0 && k <= plan->reps; k++) {
+		unsigned at = k ? k - 1 : 0;
 		double t = pt_now();
 
 		for (unsigned c = 0; rc == 0 && c < plan->creations; c++) {
@@ -538,10 +629,20 @@ static int measure_creation(const struct plan *plan, const char *name,
 				       NULL, out);
 			run_stop(&r);
 		}
-		samples[k] = (pt_now() - t) / plan->creations / (double)created;
+		samples[at] =
+		    (pt_now() - t) / plan->creations / (double)created;
+		if (rc == 0)
+			rc = threads ? time_threads(raw, &raws[at])
+				     : time_forks(raw, &raws[at]);
+		if (rc && !out->error[0])
+			snprintf(out->error, sizeof(out->error), "%s: %s",
+				 threads ? "pthread_create" : "fork",
+				 strerror(-rc));
 	}
-	if (rc == 0)
-		out->measured = gate_median(samples, plan->reps);
+	if (rc == 0) {
+		settle(out, samples, plan->reps);
+		out->reference = gate_median(raws, plan->reps);
+	}
 	return rc;
 }
 
@@ -641,6 +742,7 @@ static int measure_pair(const struct plan *plan, const struct cpu_job *job,
 	run_stop(&rb);
 	if (rc == 0) {
 		*ta = gate_median(sa, plan->reps);
+		out->cv = pt_noise_cv(sa, plan->reps);
 		*tb = gate_median(sb, plan->reps);
 	}
 	return rc;
@@ -675,7 +777,7 @@ static int measure_anchored(const struct plan *plan, const char *name,
 	if (r.ex)
 		run_stop(&r);
 	if (rc == 0) {
-		out->measured = gate_median(sa, plan->reps);
+		settle(out, sa, plan->reps);
 		out->reference = gate_median(sb, plan->reps);
 	}
 	return rc;
@@ -719,7 +821,7 @@ static int measure_row(const struct plan *plan, const struct row *row,
 				 rc == -ENOSYS ? "built without OpenMP"
 					       : strerror(-rc));
 		else
-			out->measured = gate_median(samples, plan->reps);
+			settle(out, samples, plan->reps);
 		return rc;
 	case DISPATCH: {
 		uint64_t n = plan->dispatch_tasks;
@@ -750,6 +852,8 @@ static int measure_row(const struct plan *plan, const struct row *row,
 					out);
 	case FORK_JOIN:
 		return measure_fork_join(plan, row->executor, out);
+	case FORK_JOIN_ANCHORED:
+		return measure_fork_join_anchored(plan, out);
 	case CREATION:
 		return measure_creation(plan, row->executor, out);
 	case EFFICIENCY:
@@ -776,17 +880,23 @@ static int measure_row(const struct plan *plan, const struct row *row,
 }
 
 /*
- * Runs measure_row in a forked child, as the driver runs a configuration.
- * Any failure, including the child's death, lands in out->error.
+ * Runs measure_row in a forked child, as the driver runs a configuration,
+ * and judges whether the machine was quiet meanwhile (noise.h: the window
+ * is the child's life, the cv its repetitions'). Any failure, including
+ * the child's death, lands in out->error.
  */
 static void measure_isolated(const struct plan *plan, const struct row *row,
-			     struct outcome *shared, struct outcome *out)
+			     struct outcome *shared, struct outcome *out,
+			     struct pt_noise *noise)
 {
+	struct pt_noise_sample before, after;
 	int status = 0;
 	pid_t pid;
 
 	memset(shared, 0, sizeof(*shared));
+	shared->cv = NAN;
 	fflush(NULL);
+	pt_noise_sample_now(&before);
 	pid = fork();
 	if (pid < 0) {
 		snprintf(out->error, sizeof(out->error), "fork: %s",
@@ -797,7 +907,10 @@ static void measure_isolated(const struct plan *plan, const struct row *row,
 		_exit(measure_row(plan, row, shared) ? 1 : 0);
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
+	pt_noise_sample_now(&after);
 	*out = *shared;
+	pt_noise_judge(&before, &after, out->cv, plan->cpus,
+		       (double)sysconf(_SC_CLK_TCK), noise);
 	if (!(WIFEXITED(status) && WEXITSTATUS(status) == 0) &&
 	    !out->error[0]) {
 		if (WIFSIGNALED(status))
@@ -816,9 +929,10 @@ static void measure_isolated(const struct plan *plan, const struct row *row,
 
 struct result {
 	struct outcome outcome;
-	double reference; /* seconds, or NAN */
-	double ratio;	  /* NAN when no reference */
-	int met;	  /* 1, 0, or -1: no target / not measured */
+	struct pt_noise noise; /* was the machine quiet for this row */
+	double reference;      /* seconds, or NAN */
+	double ratio;	       /* NAN when no reference */
+	int met;	       /* 1, 0, or -1: no target / not measured */
 };
 
 static void finish_results(const struct outcome *outcomes,
@@ -850,8 +964,11 @@ static void finish_results(const struct outcome *outcomes,
 	}
 }
 
-static const char *reference_name(const struct row *row)
+static const char *reference_name(const struct row *row,
+				  const struct result *res)
 {
+	if (res->outcome.reference_label[0])
+		return res->outcome.reference_label;
 	switch (row->measure) {
 	case EFFICIENCY:
 		return "serial / W";
@@ -859,6 +976,12 @@ static const char *reference_name(const struct row *row)
 		return "same at W=2";
 	case PER_TASK_ANCHORED:
 		return "minimal fork, interleaved";
+	case FORK_JOIN_ANCHORED:
+		return "raw fork-join, best";
+	case CREATION:
+		return !strcmp(row->executor, "thread-pool")
+			   ? "pthread_create+join, interleaved"
+			   : "fork+_exit+waitpid, interleaved";
 	default:
 		break;
 	}
@@ -883,18 +1006,23 @@ static void format_seconds(double s, char *buf, size_t len)
 
 static void print_table(const struct plan *plan, const struct result *results)
 {
+	unsigned noisy = 0, measured_rows = 0;
+
 	printf("bench overhead: %u online CPUs, W = %u, median of %u "
 	       "repetitions%s\n\n",
 	       plan->cpus, plan->cpus, plan->reps,
 	       plan->quick ? " (--quick: small runs, not for reading)" : "");
-	printf("%-26s %-17s %11s %-26s %11s %8s %8s %s\n", "figure", "executor",
-	       "measured", "reference", "", "ratio", "target", "met?");
+	printf("%-26s %-17s %11s %-32s %11s %8s %8s %-4s %s\n", "figure",
+	       "executor", "measured", "reference", "", "ratio", "target",
+	       "met?", "machine");
 	for (size_t r = 0; r < ROW_COUNT; r++) {
 		const struct row *row = &rows[r];
 		const struct result *res = &results[r];
 		char measured[32], reference[32], ratio[32], target[32];
-		const char *ref_name = reference_name(row);
+		const char *ref_name = reference_name(row, res);
 
+		if (!row_on[r])
+			continue;
 		if (res->outcome.error[0]) {
 			printf("%-26s %-17s error: %s\n", row->figure,
 			       row->executor, res->outcome.error);
@@ -912,13 +1040,24 @@ static void print_table(const struct plan *plan, const struct result *results)
 				 row->target_min ? ">=" : "<=", row->target);
 		else
 			snprintf(target, sizeof(target), "-");
-		printf("%-26s %-17s %11s %-26s %11s %8s %8s %s\n", row->figure,
-		       row->executor, measured, ref_name ? ref_name : "-",
-		       reference, ratio, target,
+		printf("%-26s %-17s %11s %-32s %11s %8s %8s %-4s %s%s\n",
+		       row->figure, row->executor, measured,
+		       ref_name ? ref_name : "-", reference, ratio, target,
 		       res->met < 0 ? "-"
 		       : res->met   ? "yes"
-				    : "NO");
+				    : "NO",
+		       !res->noise.known  ? "unknown"
+		       : res->noise.noisy ? "noisy: "
+					  : "quiet",
+		       res->noise.noisy ? res->noise.reasons : "");
+		noisy += res->noise.noisy;
+		measured_rows++;
 	}
+	if (noisy)
+		printf("\n%u of %u rows were measured on a noisy machine "
+		       "(machine column): their figures and verdicts are not "
+		       "those of a quiet run.\n",
+		       noisy, measured_rows);
 }
 
 static json_t *real_or_null(double value)
@@ -945,8 +1084,12 @@ static json_t *results_json(const struct plan *plan,
 	for (size_t r = 0; r < ROW_COUNT; r++) {
 		const struct row *row = &rows[r];
 		const struct result *res = &results[r];
-		const char *ref_name = reference_name(row);
-		json_t *entry = json_object();
+		const char *ref_name = reference_name(row, res);
+		json_t *entry;
+
+		if (!row_on[r])
+			continue;
+		entry = json_object();
 
 		json_object_set_new(entry, "figure", json_string(row->figure));
 		json_object_set_new(entry, "executor",
@@ -991,6 +1134,17 @@ static json_t *results_json(const struct plan *plan,
 		if (res->outcome.task_s > 0)
 			json_object_set_new(entry, "task_s",
 					    json_real(res->outcome.task_s));
+		if (row->measure == FORK_JOIN_ANCHORED &&
+		    !res->outcome.error[0]) {
+			json_t *anchors = json_object();
+
+			for (unsigned v = 0; v < PT_FJ_VARIANTS; v++)
+				json_object_set_new(
+				    anchors, pt_fj_variant_name(v),
+				    real_or_null(res->outcome.anchors[v]));
+			json_object_set_new(entry, "anchors", anchors);
+		}
+		pt_noise_to_json(&res->noise, entry);
 		json_object_set_new(entry, "error",
 				    res->outcome.error[0]
 					? json_string(res->outcome.error)
@@ -1025,16 +1179,17 @@ static void plan_init(struct plan *plan, bool quick)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: bench overhead [--quick] [--format=console|json] "
-		   "[--out FILE]\n");
+	fprintf(f, "usage: bench overhead [--quick] [--only=TEXT] "
+		   "[--format=console|json] [--out FILE]\n");
 }
 
 int overhead_main(int argc, char **argv)
 {
 	struct outcome *shared = MAP_FAILED, *outcomes = NULL;
+	struct pt_noise *noise = NULL;
 	struct result *results = NULL;
 	struct pt_outfile outfile = {.fd = -1};
-	const char *out_path = NULL;
+	const char *out_path = NULL, *only = NULL;
 	bool quick = false, json = false, failed = false;
 	json_t *doc = NULL;
 	struct plan plan;
@@ -1047,6 +1202,8 @@ int overhead_main(int argc, char **argv)
 			json = true;
 		} else if (!strcmp(argv[i], "--format=console")) {
 			json = false;
+		} else if (!strncmp(argv[i], "--only=", 7) && argv[i][7]) {
+			only = argv[i] + 7;
 		} else if (!strcmp(argv[i], "--out") && i + 1 < argc) {
 			out_path = argv[++i];
 		} else if (!strncmp(argv[i], "--out=", 6) && argv[i][6]) {
@@ -1056,11 +1213,12 @@ int overhead_main(int argc, char **argv)
 			status = 0;
 			goto out;
 		} else {
-			fprintf(stderr,
-				"bench: overhead: unknown argument '%s' "
-				"(usage: bench overhead [--quick] "
-				"[--format=console|json] [--out FILE])\n",
-				argv[i]);
+			fprintf(
+			    stderr,
+			    "bench: overhead: unknown argument '%s' "
+			    "(usage: bench overhead [--quick] [--only=TEXT] "
+			    "[--format=console|json] [--out FILE])\n",
+			    argv[i]);
 			goto out;
 		}
 	}
@@ -1078,26 +1236,40 @@ int overhead_main(int argc, char **argv)
 			goto out;
 		}
 	}
+	if (!select_rows(only)) {
+		fprintf(
+		    stderr,
+		    "bench: overhead: --only=%s: no row's figure or executor "
+		    "contains it\n",
+		    only);
+		goto out;
+	}
 	plan_init(&plan, quick);
 	shared = mmap(NULL, sizeof(*shared), PROT_READ | PROT_WRITE,
 		      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	outcomes = calloc(ROW_COUNT, sizeof(*outcomes));
 	results = calloc(ROW_COUNT, sizeof(*results));
-	if (shared == MAP_FAILED || !outcomes || !results) {
+	noise = calloc(ROW_COUNT, sizeof(*noise));
+	if (shared == MAP_FAILED || !outcomes || !results || !noise) {
 		fprintf(stderr, "bench: overhead: out of memory\n");
 		goto out;
 	}
 	for (size_t r = 0; r < ROW_COUNT; r++) {
+		if (!row_on[r])
+			continue;
 		if (isatty(STDERR_FILENO))
 			fprintf(stderr, "\r[%zu/%zu] %s, %s...\033[K", r + 1,
 				ROW_COUNT, rows[r].figure, rows[r].executor);
-		measure_isolated(&plan, &rows[r], shared, &outcomes[r]);
+		measure_isolated(&plan, &rows[r], shared, &outcomes[r],
+				 &noise[r]);
 		/* What this build lacks is reported, not a failure. */
 		failed |= outcomes[r].error[0] && !outcomes[r].unavailable;
 	}
 	if (isatty(STDERR_FILENO))
 		fprintf(stderr, "\r\033[K");
 	finish_results(outcomes, results);
+	for (size_t r = 0; r < ROW_COUNT; r++)
+		results[r].noise = noise[r];
 	if (json || out_path) {
 		doc = results_json(&plan, results);
 		if (!doc) {
@@ -1130,6 +1302,7 @@ out:
 		munmap(shared, sizeof(*shared));
 	free(outcomes);
 	free(results);
+	free(noise);
 	fflush(stdout);
 	return status;
 }

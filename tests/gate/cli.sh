@@ -221,6 +221,31 @@ expect ab-run-min 0 '' ab --baseline="$FAKE" --runs=2 --run-statistic=min --ab-d
 check ab-run-min-value [ "$(jq '[.benchmarks[].real_time] | unique' -c min/base.json)" = "[1]" ]
 unset FAKE_TIMES
 
+# --iterations: every repetition runs exactly N jobs (no estimate from
+# --min-time), so that CPU per job does not move with the iteration count.
+"$BENCH" --workload=cpu-hash --param work=100 --executor=serial,thread-pool \
+	--workers=2 --tasks=10 --iterations=3 --repetitions=2 --out=it.json >/dev/null 2>&1
+check bench-iterations [ "$(jq -c '[.benchmarks[] | select(.run_type == "iteration") | .iterations] | unique' it.json)" = "[3]" ] &&
+	[ "$(jq '[.benchmarks[] | select(.run_type == "iteration")] | length' it.json)" -eq 4 ]
+
+# --preset=3pct: its options, and bench arguments --repetitions=3
+# --iterations=8 where absent; an explicit option overrides it.
+TINY_IT='--workload=cpu-hash --param work=100 --executor=serial --tasks=10'
+"$BENCH" ab --preset=3pct --baseline="$BIN" --runs=2 --threshold=50% --format=json \
+	--ab-dir=preset $TINY_IT >preset.out 2>preset.err
+check ab-preset-settings [ "$(jq -c '[.metric, .threshold]' preset/compare.json)" = '["cpu_user_s+cpu_sys_s",0.5]' ]
+check ab-preset-message grep -q 'preset=3pct: --sequential --budget=2m' preset.err
+check ab-preset-sequential grep -q 'sequential: 2 pairs' preset.err
+check ab-preset-bench-args [ "$(jq -c '[.benchmarks[] | .iterations] | unique' preset/base.json)" = "[8]" ] &&
+	[ "$(jq '[.benchmarks[] | select(.run_type == "iteration")] | length' preset/runs/001-*.json | sort -u)" = 3 ]
+"$BENCH" ab --preset=3pct --baseline="$BIN" --runs=1 --ab-dir=preset2 $TINY_IT --repetitions=2 \
+	--min-time=0.001 >/dev/null 2>&1
+check ab-preset-given-args [ "$(jq '[.benchmarks[] | select(.run_type == "iteration")] | length' preset2/runs/00[12]-A.json)" = 2 ]
+expect ab-preset-bad 2 "^bench: ab: --preset: invalid value '5pct'" ab --preset=5pct --baseline="$BIN" $TINY
+expect ab-preset-twice 2 '^bench: ab: --preset is given twice' \
+	ab --preset=3pct --preset=3pct --baseline="$BIN" $TINY
+expect gate-power-preset-bad 2 "^bench: gate-power: --preset: invalid value ''" gate-power --preset $TINY
+
 # A session starts from a clean directory: a previous session's files go,
 # files that are not a session's stay.
 mkdir -p clean/runs
@@ -255,6 +280,14 @@ interrupt() { # SIGNAL BLOCK_AFTER DIR: runs ab, signals it once blocked
 	wait $pid
 	echo $? >"$3.status"
 }
+# The budget's end stops a run still going: its pair does not count.
+rm -f count count.blocked
+FAKE_COUNT=$OUT/count FAKE_BLOCK_AFTER=1 FAKE_TIME_US=100000 "$BENCH" ab --baseline="$FAKE" \
+	--runs=20 --budget=4s --threshold=50% --ab-dir=hard $TINY >hard.out 2>hard.err
+echo $? >hard.status
+check ab-budget-hard-status [ "$(cat hard.status)" -eq 0 ]
+check ab-budget-hard-pairs grep -q 'budget spent after 1 pairs' hard.err
+check ab-budget-hard-child-stopped sh -c '[ -s count.blocked ] && ! kill -0 "$(cat count.blocked)" 2>/dev/null'
 interrupt INT 3 int
 check ab-sigint-status [ "$(cat int.status)" -eq 130 ]
 check ab-sigint-incomplete [ "$(jq -r .context.procthread_incomplete int/base.json)" = "bench ab interrupted by SIGINT after 3 pairs" ]
@@ -275,8 +308,22 @@ check ab-sigint-nothing [ "$(cat none.status)" -eq 130 ] && [ ! -e none/base.jso
 expect gate-power 0 '100% +200 +1 +1 ' \
 	gate-power --sessions=1 --effects=0,100% --runs=4 --metric=cpu_time --power-dir=gp $TINY
 check gate-power-json [ "$(jq '[.effects[].comparisons] == [1, 1] and .effects[1].work == 200 and .effects[1].median_ratio > 1.3' gp/power.json)" = true ]
+# Counts agree: every comparison has one verdict; a session is flagged
+# when one of its comparisons regressed.
+check gate-power-counts [ "$(jq '[.effects[] | .comparisons == .regressed + .improved + .unchanged + .inconclusive + .other and
+	.sessions_flagged <= .sessions and .sessions_flagged <= .regressed and (.regressed == 0 or .sessions_flagged > 0)] | all' gp/power.json)" = true ]
 check gate-power-md grep -q '^| 100% | 200 |' gp/power.md
 check gate-power-sessions [ -s gp/s001-e100/compare.json ] && [ ! -e gp/s001-e100/runs ]
+# With --iterations Google Benchmark appends /iterations:N to each name:
+# B's are still renamed as A's (one comparison per benchmark, a ratio).
+expect gate-power-iterations 0 '100% +200 +1 +1 ' \
+	gate-power --sessions=1 --effects=0,100% --runs=4 --metric=cpu_time --power-dir=gpi \
+	--workload=cpu-hash --param work=100 --executor=serial --tasks=10 --iterations=2
+check gate-power-iterations-names [ "$(jq -r '.benchmarks[].name' gpi/s001-e100/new.json | sort -u)" = \
+	"cpu-hash/serial/workers:1/tasks:10/work:100/iterations:2/manual_time" ]
+expect gate-power-preset 0 'metric cpu_user_s\+cpu_sys_s, threshold 1%, alpha 0.01, sequential, at most 2 pairs, budget 120 s, min of each run' \
+	gate-power --preset=3pct --sessions=1 --effects=0 --runs=2 --power-dir=gpp $TINY_IT
+check gate-power-preset-json [ "$(jq -c '[.sequential, .budget_s, .run_statistic, .threshold, .effects[0].comparisons]' gpp/power.json)" = '[true,120,"min",0.01,1]' ]
 expect gate-power-no-work 2 'one workload with a `work` parameter' \
 	gate-power --sessions=1 --workload=io-sleep --executor=serial
 expect gate-power-bad-effects 2 '^bench: gate-power: --effects: invalid value' \

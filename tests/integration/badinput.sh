@@ -197,6 +197,11 @@ no -o DIR given|report @F@ -o @EMPTY@
 unknown option --frob|report @F@ -o @DIR@ --frob
 given twice|report @F@ -o @DIR@ -o @DIR2@
 given twice|report @F@ -o @DIR@ --threshold=1% --threshold=2%
+--plot-groups: invalid value|report @F@ -o @DIR@ --plot-groups=
+--plot-groups: invalid value|report @F@ -o @DIR@ --plot-groups=-1
+--plot-groups: invalid value|report @F@ -o @DIR@ --plot-groups=some
+--plot-groups: invalid value|report @F@ -o @DIR@ --plot-groups=99999999999999999999999
+given twice|report @F@ -o @DIR@ --plot-groups=1 --plot-groups=all
 --threshold: invalid value '2' (a percentage such as 2% or a fraction|report @F@ -o @DIR@ --threshold=2
 --threshold: invalid value|report @F@ -o @DIR@ --threshold=1e-2
 No such file or directory|report @MISSING@.json -o @DIR@

@@ -81,6 +81,13 @@ unknown parameter|--workload=cpu-hash --param sleep=1ms
 --format|--format=xml
 --repetitions|--repetitions=0
 --min-time|--min-time=abc
+--iterations|--iterations=0
+--iterations|--iterations=-1
+--iterations|--iterations=1000000001
+--iterations|--iterations=2x
+exclude each other|--iterations=2 --min-time=0.1
+exclude each other|--iterations=2 --benchmark_min_time=0.1
+--iterations is given twice|--iterations=2 --iterations=3
 unknown option|--frobnicate
 unknown option|-x
 needs a value|--workers

@@ -9,9 +9,10 @@
 
 SERVER=$(dirname "$BENCH")/procthread-forkserver
 
-# Nothing runs the server program (its children are clones: same command).
+# Nothing runs a server program (its children are clones: same command);
+# the py-* workloads' server is the one with -py.
 no_server_processes() {
-  [ -z "$(our_pids "^$SERVER( |$)")" ]
+  [ -z "$(our_pids "^$SERVER(-py)?( |$)")" ]
 }
 
 # Polls up to 5 s for every bench and server process to be gone.
@@ -163,7 +164,7 @@ cp "$BENCH" "$WORK/alone/bench"
   --out="$WORK/alone.json" >/dev/null 2>&1
 check "no server program: exit 1, the error names it" \
   jq -e '.benchmarks[0].error_message |
-         test("forkserver: procthread-forkserver: No such file")' "$WORK/alone.json"
+         test("forkserver: [^ ]*procthread-forkserver: No such file")' "$WORK/alone.json"
 
 # SIGINT and kill -9 of bench mid-job: server and children go too.
 for sig in INT KILL; do

@@ -14,6 +14,7 @@ rows='[
   ["dispatch per empty task","thread-per-task"], ["dispatch per empty task","process-per-task"],
   ["dispatch per empty task","process-spawn"],
   ["empty job fork-join","thread-pool"], ["empty job fork-join","process-pool"],
+  ["empty job vs raw fork-join","process-pool"],
   ["empty job fork-join","omp"],
   ["start+stop per worker","thread-pool"], ["start+stop per worker","process-pool"],
   ["cost per task, W=1","thread-per-task"], ["cost per task, W=1","process-per-task"],
@@ -50,6 +51,22 @@ check "the start method rows: against the minimal fork, each start named" \
     length == 3 and all(.[]; .reference_name == "minimal fork, interleaved" and
       ("per task, start=" + .start) == .figure) and
     .[1].target == 1.2' "$j"
+check "the raw fork-join anchor: every variant measured, the best is the reference" \
+  jq -e '[.rows[] | select(.figure == "empty job vs raw fork-join")] | length == 1 and
+    (.[0] | .error == null and .target == 1.2 and .target_is == "max" and
+      ([.anchors.sleep, .anchors.spin, .anchors.yield, .anchors.barrier] | all(type == "number" and . > 0)) and
+      .reference == ([.anchors[]] | min) and
+      .reference_name == "raw fork-join, " + (.anchors | to_entries | min_by(.value) | .key) and
+      .ratio == .measured / .reference)' "$j"
+check "start+stop rows: against their raw loop, interleaved" \
+  jq -e '[.rows[] | select(.figure == "start+stop per worker")] | length == 2 and
+    all(.[]; .reference > 0 and (.reference_name | endswith(", interleaved")) and
+      .ratio == .measured / .reference and .target == 1.2) and
+    (.[0].reference_name | startswith("pthread_create+join")) and
+    (.[1].reference_name | startswith("fork+_exit+waitpid"))' "$j"
+check "every row says whether the machine was quiet, with the reasons when not" \
+  jq -e 'all(.rows[]; (.noisy == 0 or .noisy == 1) and (.noisy_reasons | type) == "string" and
+    ((.noisy == 1) == (.noisy_reasons != "")) and has("noise_foreign_cpu") and has("noise_cv"))' "$j"
 check "every process row names its start method" \
   jq -e 'all(.rows[] | select(.executor | startswith("process-"));
     .start == "fork" or .start == "forkserver" or .start == "spawn")' "$j"
@@ -66,7 +83,10 @@ console_rows() {
 }
 check "console: every row printed" console_rows
 check "console: the header names the columns" \
-  grep -qE 'figure +executor +measured +reference .* ratio +target +met\?' "$WORK/console.txt"
+  grep -qE 'figure +executor +measured +reference .* ratio +target +met\? +machine$' "$WORK/console.txt"
+check "console: every measured row ends with the machine's state" \
+  bash -c "grep -E '(raw|libgomp|pool|omp|serial|task|spawn) ' '$WORK/console.txt' | grep -v error: |
+    grep -vcE '(quiet|unknown|noisy: .+)\$' | grep -qx 0"
 
 one_line_error() {
   local out status
@@ -74,6 +94,16 @@ one_line_error() {
   status=$?
   [ "$status" -eq 2 ] && [ "$(wc -l <<<"$out")" -eq 1 ] && [[ $out == "bench: overhead: "* ]]
 }
+"$BENCH" overhead --quick --only="start+stop" --format=json >"$WORK/only.json" 2>/dev/null
+check "--only: exactly the rows that contain the text" \
+  jq -e '[.rows[] | [.figure, .executor]] ==
+    [["start+stop per worker","thread-pool"], ["start+stop per worker","process-pool"]]' "$WORK/only.json"
+"$BENCH" overhead --quick --only="empty job fork-join" --format=json >"$WORK/only.json" 2>/dev/null
+check "--only: the rows a ratio refers to come along" \
+  jq -e --argjson no_omp "$no_omp" '[.rows[].figure] | index("empty parallel region") != null and
+    (map(select(. == "empty job fork-join")) | length) == 3 and length == 4 and
+    ($no_omp or true)' "$WORK/only.json"
+check "--only matching no row: exit 2, one line" one_line_error --only=no-such-row
 check "unknown argument: exit 2, one line" one_line_error --bogus
 check "--out without a file: exit 2, one line" one_line_error --out
 check "unwritable --out: exit 2, one line" one_line_error --quick --out "$WORK/no/such/dir/x.json"

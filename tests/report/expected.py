@@ -65,3 +65,18 @@ for b in e['benchmarks']:
         pb.setdefault(b['run_name'], []).append(b['real_time'])
 n = 'cpu-hash/thread-pool/workers:2/tasks:100/manual_time'
 print('bootstrap fixture %s ratio %.17g ci %.17g %.17g' % ((n, np.median(pb[n]) / np.median(pts[n])) + bootstrap(pts[n], pb[n])))
+
+# The breakdown of one job (breakdown.json): medians over the repetitions of
+# each phase counter, in microseconds; gil_wait_s / workers taken out of
+# compute where present (the unit test adds gil_wait_s to one entry).
+g = json.load(open('tests/report/fixtures/breakdown.json'))
+ph = {}
+for b in g['benchmarks']:
+    if b.get('run_type') == 'iteration':
+        for c in ('create_s', 'dispatch_s', 'compute_s', 'idle_s', 'return_s', 'stop_s'):
+            ph.setdefault(b['run_name'], {}).setdefault(c, []).append(b[c])
+for n in ('cpu-hash/thread-pool/workers:2/tasks:200/manual_time',
+          'cpu-hash/thread-per-task/workers:2/tasks:200/manual_time'):
+    m = {c: np.median(v) * 1e6 for c, v in ph[n].items()}
+    print('breakdown', n, ' '.join('%s %.17g' % (c, m[c]) for c in sorted(m)),
+          'total %.17g' % sum(m.values()))

@@ -3,9 +3,10 @@
 # Markdown referencing only files that exist, values in the CSV files, bad
 # input refused with exit 2 and one message line, no partial output left
 # behind, gnuplot missing handled.
-# Usage: report.sh PATH_TO_BENCH FIXTURES_DIR
+# Usage: report.sh PATH_TO_BENCH FIXTURES_DIR [MAKE_LARGE.py]
 . "$(dirname "$0")/../integration/lib.sh"
-FIX=$(readlink -f "${2:?usage: $0 BENCH FIXTURES_DIR}")
+FIX=$(readlink -f "${2:?usage: $0 BENCH FIXTURES_DIR [MAKE_LARGE.py]}")
+MAKE_LARGE=$(readlink -f "${3:-$(dirname "$0")/make_large.py}")
 cd "$WORK" || exit 1
 
 have_gnuplot=0
@@ -132,6 +133,76 @@ fi
 check "USL not fitted with two worker counts above 1, and says why" \
   grep -q 'USL not fitted: needs 3 worker counts above 1, has 2' r8/report.md
 
+# --- the breakdown plot and the answer paragraph --------------------------------
+"$BENCH" report "$FIX/breakdown.json" -o r11 >/dev/null 2>err.txt
+check "breakdown file exits 0" [ $? -eq 0 ]
+b=f1-cpu-hash_tasks-200
+check "breakdown CSV" [ -s "r11/data/$b-breakdown.csv" ]
+check "breakdown CSV: one row per configuration" [ "$(wc -l <"r11/data/$b-breakdown.csv")" -eq 8 ]
+# medians of the phase counters (tests/report/expected.py), microseconds
+check "breakdown CSV values" grep -q '^thread-pool W=2,thread-pool,2,3584.733,114.32,6489.597,,121.883,3044.922,45.174,13400.629$' "r11/data/$b-breakdown.csv"
+check "breakdown CSV: the parts add up to the total" awk -F, 'NR > 1 { s = 0; for (i = 4; i <= 10; i++) s += $i; if (s - $11 > 1e-3 || $11 - s > 1e-3) bad = 1 } END { exit bad }' "r11/data/$b-breakdown.csv"
+check "no breakdown without phase counters" [ ! -e r1/data/f1-cpu-hash_tasks-100-breakdown.csv ]
+if [ $have_gnuplot = 1 ]; then
+  check "breakdown plot svg" [ -s "r11/plots/$b-breakdown.svg" ]
+  check "breakdown plot png" [ -s "r11/plots/$b-breakdown.png" ]
+  check "breakdown plot in markdown" grep -q "](plots/$b-breakdown.png)" r11/report.md
+  check "breakdown plot names its parts" bash -c "grep -q '>dispatch<' r11/plots/$b-breakdown.svg && grep -q '>compute<' r11/plots/$b-breakdown.svg && ! grep -q '>gil wait<' r11/plots/$b-breakdown.svg"
+  jq '.benchmarks |= map(if .run_type == "iteration" then .gil_wait_s = (.compute_s * .threads / 2) else . end)' "$FIX/breakdown.json" >gil.json
+  "$BENCH" report gil.json -o r12 >/dev/null 2>&1
+  check "gil wait drawn where measured" grep -q '>gil wait<' "r12/plots/$b-breakdown.svg"
+fi
+# The answer, first in both documents, with numbers of this input: process-pool
+# at W=1 is the fastest median (8.48 ms), 1.17x serial; thread-pool at W=2 next.
+check "answer paragraph in markdown, before the summary" bash -c "grep -n -m1 '^\*\*Answer.\*\* cpu-hash/tasks:200: fastest is process-pool at W=1, 8.48 ms a job, 1.17x serial' r11/report.md | cut -d: -f1 | { read -r a; s=\$(grep -n -m1 '^## Summary' r11/report.md | cut -d: -f1); [ \"\$a\" -lt \"\$s\" ]; }"
+check "answer names the runner-up and why" grep -q 'Next: thread-pool at W=2, 1.23x slower (10.4 ms): its create takes 3.58 ms' r11/report.md
+check "answer paragraph in html" grep -q '<p class="answer" id="answer"><strong>Answer.</strong> cpu-hash/tasks:200: fastest is process-pool' r11/index.html
+check "answer without a serial baseline says so" grep -q '^\*\*Answer.\*\* .*speedup n/a (no serial baseline)' r4/report.md
+
+# --- many groups: batched gnuplot, plots past the page budget linked ------------
+if [ $have_gnuplot = 1 ]; then
+  /usr/bin/python3 "$MAKE_LARGE" "$FIX/breakdown.json" many.json 18
+  # a gnuplot that logs each start, then runs the real one
+  mkdir -p logbin
+  printf '#!/bin/sh\necho "$$ $*" >>%s/gnuplot-starts\nexec %s "$@"\n' "$WORK" "$(command -v gnuplot)" >logbin/gnuplot
+  chmod +x logbin/gnuplot
+  PATH=$WORK/logbin:$PATH "$BENCH" report many.json -o r13 --plot-groups=all >/dev/null 2>err.txt
+  check "18 groups exit 0" [ $? -eq 0 ]
+  check "18 groups: no warning" [ ! -s err.txt ]
+  nplots=$(find r13/plots -name '*.svg' | wc -l)
+  check "18 groups: 7 plots each" [ "$nplots" -eq $((18 * 7)) ]
+  check "18 groups: every plot has its png" [ "$(find r13/plots -name '*.png' | wc -l)" -eq "$nplots" ]
+  check "gnuplot batched: at most one process per online CPU" [ "$(wc -l <gnuplot-starts)" -le "$(nproc)" ]
+  check "no batch driver left in plots/" [ -z "$(find r13/plots -name '.batch-*')" ]
+  inline=$(grep -c '<figure><svg' r13/index.html)
+  linked=$(grep -o '<img src="plots/[^"]*\.svg"' r13/index.html | wc -l)
+  check "some plots inlined, the rest linked" [ "$inline" -gt 0 ] && [ "$linked" -gt 0 ]
+  check "every plot shown once, inline or linked" [ $((inline + linked)) -eq "$nplots" ]
+  check "every linked plot exists" bash -c 'cd r13 && grep -o "<img src=\"[^\"]*\"" index.html | sed "s/^<img src=\"//; s/\"\$//" |
+    while read -r f; do [ -s "$f" ] || exit 1; done'
+  check "the page's inlined SVG stays within 2 MiB" [ "$(stat -c %s r13/index.html)" -lt $((3 << 20)) ]
+  check "svg ids unique across the inlined plots (18 groups)" ids_unique r13/index.html
+  # --plot-groups: the first N groups get plots, the others none, said once
+  "$BENCH" report many.json -o r14 --plot-groups=2 >/dev/null 2>err.txt
+  check "--plot-groups=2 exits 0" [ $? -eq 0 ]
+  check "--plot-groups=2: plots of 2 groups" [ "$(find r14/plots -name '*.svg' | wc -l)" -eq 14 ]
+  check "--plot-groups=2: the first two groups" [ -s r14/plots/f1-cpu-hash_tasks-200_size-2-speedup.svg ] && [ ! -e r14/plots/f1-cpu-hash_tasks-200_size-3-speedup.svg ]
+  check "--plot-groups=2: warned once" [ "$(grep -c '18 groups: plots drawn for the first 2, not for the other 16' err.txt)" -eq 1 ]
+  check "--plot-groups=2: tables of every group" [ "$(grep -c '^## cpu-hash/tasks:200/size:' r14/report.md)" -eq 18 ]
+  "$BENCH" report many.json -o r15 --plot-groups=0 >/dev/null 2>&1
+  check "--plot-groups=0: no plots" [ -z "$(find r15/plots -name '*.svg')" ]
+  # one script failing in the middle of a batch: that plot is warned about,
+  # every other one is drawn
+  # (gnuplot runs in plots/: the wrapper breaks the walltime script's first line)
+  printf '#!/bin/sh\nsed -i "1i this is not gnuplot" ./*-walltime.gp\nexec %s "$@"\n' "$(command -v gnuplot)" >logbin/gnuplot
+  PATH=$WORK/logbin:$PATH "$BENCH" report "$FIX/breakdown.json" -o r16 >/dev/null 2>err.txt
+  check "a failing plot in a batch: exits 0" [ $? -eq 0 ]
+  check "a failing plot in a batch: warned" grep -q 'gnuplot failed on plots/f1-cpu-hash_tasks-200-walltime.gp' err.txt
+  check "a failing plot in a batch: only that one" [ "$(grep -c 'gnuplot failed' err.txt)" -eq 1 ]
+  check "a failing plot in a batch: the others drawn" [ "$(find r16/plots -name '*.svg' | wc -l)" -eq 6 ]
+  check "a failing plot in a batch: its outputs removed" [ ! -e r16/plots/f1-cpu-hash_tasks-200-walltime.svg ]
+fi
+
 # --- mixed machines ---------------------------------------------------------------
 jq '.context.host_name = "other" | .context.online_cpus = "8"' "$FIX/cpu-hash-b.json" >other.json
 "$BENCH" report "$FIX/cpu-hash.json" other.json -o r6 >/dev/null 2>err.txt
@@ -211,6 +282,7 @@ wait $pid
 check "SIGTERM during the run ends it by the signal" [ $? -eq 143 ]
 check "SIGTERM: says so" grep -q '^bench: report: interrupted by TERM' err.txt
 check "SIGTERM: nothing written" [ ! -e r10 ]
+check "SIGTERM: no gnuplot child left" bash -c "! pgrep -f '$WORK/fakebin/[g]nuplot' >/dev/null"
 
 check "no temporary directories left at the end" no_leftovers
 finish

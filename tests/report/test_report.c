@@ -372,6 +372,78 @@ static void test_fixture(void **state)
 	rep_file_free(&f);
 }
 
+static void test_breakdown(void **state)
+{
+	(void)state;
+	char path[4096], reason[REP_REASON_MAX];
+	struct rep_file f = {0};
+	struct rep_breakdown b;
+	snprintf(path, sizeof(path), "%s/breakdown.json", fixtures);
+	assert_int_equal(rep_load(path, &f, reason, sizeof(reason)), 0);
+	rep_analyse(&f);
+	assert_int_equal(f.ngroups, 1);
+	assert_true(rep_group_has_breakdown(&f.groups[0]));
+	/* numpy medians of each phase counter over the three repetitions
+	 * (tests/report/expected.py), in microseconds */
+	const struct rep_point *t2 =
+	    find(&f, "cpu-hash/thread-pool/workers:2/tasks:200/manual_time");
+	assert_true(rep_point_breakdown(t2, &b));
+	assert_close(b.create, 3584.7330000251532, 1e-9);
+	assert_close(b.dispatch, 114.32000000000001, 1e-9);
+	assert_close(b.compute, 6489.5970000000007, 1e-9);
+	assert_true(isnan(b.gil_wait));
+	assert_close(b.idle, 121.88300000000001, 1e-9);
+	assert_close(b.ret, 3044.9220000000005, 1e-9);
+	assert_close(b.stop, 45.173999978942447, 1e-9);
+	assert_close(b.total, 13400.629000004097, 1e-9);
+	const struct rep_point *pt = find(
+	    &f, "cpu-hash/thread-per-task/workers:2/tasks:200/manual_time");
+	assert_true(rep_point_breakdown(pt, &b));
+	assert_close(b.dispatch, 33206.659999999996, 1e-9);
+	assert_close(b.total, 36080.393499868929, 1e-9);
+	for (int i = 0; i < REP_BREAKDOWN_PARTS; i++)
+		assert_non_null(rep_breakdown_names[i]);
+	assert_true(isnan(rep_breakdown_part(&b, REP_BREAKDOWN_PARTS)));
+	rep_file_free(&f);
+
+	/* gil_wait_s / workers is taken out of compute, never more than it;
+	 * without probe_wall_s there is no breakdown. */
+	struct rep_file g = {0};
+	const struct rep_point *p;
+	assert_int_equal(
+	    load_string("{\"context\": {}, \"benchmarks\": ["
+			"{\"name\": \"py/thread-pool/workers:2\", "
+			"\"real_time\": 10, \"time_unit\": \"ms\", "
+			"\"probe_wall_s\": 0.01, \"dispatch_s\": 0.001, "
+			"\"compute_s\": 0.008, \"idle_s\": 0.0005, "
+			"\"return_s\": 0.0005, \"create_s\": 0.002, "
+			"\"stop_s\": 0.001, \"gil_wait_s\": 0.006},"
+			"{\"name\": \"py/process-pool/workers:2\", "
+			"\"real_time\": 10, \"time_unit\": \"ms\", "
+			"\"probe_wall_s\": 0.01, \"dispatch_s\": 0.001, "
+			"\"compute_s\": 0.002, \"idle_s\": 0.0065, "
+			"\"return_s\": 0.0005, \"gil_wait_s\": 0.05},"
+			"{\"name\": \"py/serial/workers:1\", "
+			"\"real_time\": 10, \"time_unit\": \"ms\", "
+			"\"compute_s\": 0.01}]}",
+			&g, reason),
+	    0);
+	p = find(&g, "py/thread-pool/workers:2");
+	assert_true(rep_point_breakdown(p, &b));
+	assert_close(b.gil_wait, 3000, 1e-12);
+	assert_close(b.compute, 5000, 1e-12);
+	assert_close(b.total, 2000 + 1000 + 5000 + 3000 + 500 + 500 + 1000,
+		     1e-12);
+	p = find(&g, "py/process-pool/workers:2");
+	assert_true(rep_point_breakdown(p, &b));
+	assert_close(b.gil_wait, 2000, 1e-12);
+	assert_close(b.compute, 0, 0);
+	assert_close(b.create, 0, 0);
+	assert_close(b.total, 10000, 1e-12);
+	assert_false(rep_point_breakdown(find(&g, "py/serial/workers:1"), &b));
+	rep_file_free(&g);
+}
+
 static void test_compare(void **state)
 {
 	(void)state;
@@ -434,6 +506,7 @@ int main(int argc, char **argv)
 	    cmocka_unit_test(test_load_json),
 	    cmocka_unit_test(test_fixture),
 	    cmocka_unit_test(test_compare),
+	    cmocka_unit_test(test_breakdown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
