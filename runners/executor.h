@@ -222,6 +222,10 @@ struct executor_ops {
 	bool uses_schedule;  /* false: --schedule and --chunk do not apply */
 	bool processes;	     /* workers are processes (isolated memory) */
 	bool runs_spec;	     /* runs config.spawn_spec, not job->fn */
+	/* NULL, or how its processes are made whatever --start says (the
+	 * results' start_method): python-processes' are forked by
+	 * multiprocessing's fork context */
+	const char *start_name;
 	/* NULL, or the prefix of the only workloads it runs (a reference
 	 * executor: "all" leaves it out, the plan refuses other workloads) */
 	const char *workload_prefix;

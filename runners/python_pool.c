@@ -339,6 +339,7 @@ const struct executor_ops ex_python_processes = {
     .uses_workers = true,
     .processes = true,
     .runs_spec = true,
+    .start_name = "fork",
     .workload_prefix = "py-",
     .start = processes_start,
     .map = python_pool_map,

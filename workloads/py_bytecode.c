@@ -9,20 +9,25 @@
  * task calls task(i, work) holding the GIL all along. A py-release task
  * calls task(i, (1 - release) * work), then hands the result to release(),
  * a C function of ours that drops the GIL, mixes the value and computes on
- * the CPU for as long as release * work Python rounds take, as hashlib does
- * on a large buffer. How long a Python round takes is measured at setup
- * (thread CPU time, the best of three short runs), so `release` is the
- * fraction of a task's CPU time spent without the GIL, whatever the
- * machine; the checksum does not depend on that measure (only the mixing
- * is in it), so a spawned child that measures again still verifies.
+ * the CPU for as long as release * work Python rounds take on a quiet
+ * machine, as hashlib does on a large buffer: PY_BURN_PER_ROUND rounds of
+ * wl_burn per Python round, a constant (measured on the development VM:
+ * about 120 ns per Python round, 2 ns per wl_burn round), so every
+ * configuration and every run does the same work. (Version 1 timed a
+ * Python round at setup in each configuration's process; under load that
+ * gave one process 40% more work than the next.) `release` is therefore
+ * the fraction of a task's CPU time spent without the GIL on a machine
+ * like that one; the checksum does not depend on it.
  *
  * Each task's checksum is what the Python code returned; the expected hook
  * computes the same loop in C, so the driver verifies that the interpreter
  * really ran every task, without a serial Python pass for the reference.
- * Every task also records how long its thread waited off-CPU (the GIL
- * wait, see wl_py_offcpu_now) in a MAP_SHARED array made at setup, adding
- * to slot i, so forked workers' waits come back too; the stat hook sums
- * and clears it as gil_wait_s.
+ * While the driver arms it (its instrumented job only: the timed jobs do
+ * not read the clocks), every task also records how long its thread
+ * waited off-CPU (the GIL wait, see wl_py_offcpu_now) in a MAP_SHARED
+ * array made at setup, adding to slot i, so forked workers' waits come
+ * back too; the stat hook sums and clears it as gil_wait_s. The armed
+ * flag sits in the same mapping, so workers forked earlier see it.
  *
  * Invariant: the GIL is never held between tasks, and a task's checksum
  * depends on its index and the parameters only.
@@ -32,6 +37,8 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
@@ -43,6 +50,8 @@
 #define FNV_OFFSET   0xcbf29ce484222325ULL
 #define FNV_PRIME    0x100000001b3ULL
 #define RELEASE_SALT 0x2545f4914f6cdd1dULL
+/* wl_burn rounds as long as one Python round (see above). */
+#define PY_BURN_PER_ROUND 60
 
 /* The Python side. Changing it changes the work: bump the versions. */
 static const char py_source[] = "M = (1 << 64) - 1\n"
@@ -91,22 +100,20 @@ static const struct wl_param release_params[] = {
 };
 
 struct py_state {
-	PyObject *task;		/* the module's task(i, n) */
-	PyObject *release;	/* our C function, or NULL (py-bytecode) */
-	uint64_t python_rounds; /* rounds of task() per task */
-	double release_ns;	/* CPU ns per task in release() */
+	PyObject *task;		 /* the module's task(i, n) */
+	PyObject *release;	 /* our C function, or NULL (py-bytecode) */
+	uint64_t python_rounds;	 /* rounds of task() per task */
+	uint64_t release_rounds; /* wl_burn rounds per task in release() */
 	uint64_t ntasks;
-	double *gil_wait_s; /* MAP_SHARED, one slot per task */
-	size_t wait_bytes;
+	struct py_shared *shared; /* MAP_SHARED */
+	size_t shared_bytes;
 };
 
-static double thread_cpu_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
+/* Shared with every forked worker. */
+struct py_shared {
+	_Atomic bool armed;  /* tasks measure their GIL wait */
+	double gil_wait_s[]; /* one slot per task */
+};
 
 /* The C reference of task(i, n). */
 static uint64_t fnv_rounds(uint64_t index, uint64_t rounds)
@@ -123,41 +130,33 @@ static uint64_t release_mix(uint64_t h)
 	return wl_mix64(h ^ RELEASE_SALT);
 }
 
-/*
- * release(h, ns): without the GIL, mixes h (the checksum) and computes for
- * ns of this thread's CPU time (checked every 1024 rounds, about 2 us).
- */
+/* release(h, rounds): without the GIL, mixes h (the checksum) and burns. */
 static PyObject *py_release(PyObject *self, PyObject *const *args,
 			    Py_ssize_t nargs)
 {
-	unsigned long long h;
-	double ns, until;
+	unsigned long long h, rounds;
 	uint64_t x, sink;
 
 	(void)self;
 	if (nargs != 2) {
-		PyErr_SetString(PyExc_TypeError, "release(h, ns)");
+		PyErr_SetString(PyExc_TypeError, "release(h, rounds)");
 		return NULL;
 	}
 	h = PyLong_AsUnsignedLongLongMask(args[0]);
-	ns = PyFloat_AsDouble(args[1]);
+	rounds = PyLong_AsUnsignedLongLongMask(args[1]);
 	if (PyErr_Occurred())
 		return NULL;
 	Py_BEGIN_ALLOW_THREADS;
 	x = release_mix(h);
-	sink = x;
-	until = thread_cpu_ns() + ns;
-	while (ns > 0 && thread_cpu_ns() < until) {
-		sink = wl_burn(sink, 1024);
-		__asm__ volatile("" : "+r"(sink));
-	}
+	sink = wl_burn(x, rounds);
+	__asm__ volatile("" : "+r"(sink));
 	Py_END_ALLOW_THREADS;
 	return PyLong_FromUnsignedLongLong(x);
 }
 
 static PyMethodDef release_def = {
     "release", (PyCFunction)(void (*)(void))py_release, METH_FASTCALL,
-    "release(h, ns): mix h without the GIL, computing for ns of CPU time"};
+    "release(h, rounds): mix h without the GIL, then burn rounds"};
 
 /* Calls task(i, rounds) (GIL held); returns its value, or NULL. */
 static PyObject *call_task(struct py_state *st, uint64_t index, uint64_t rounds)
@@ -174,26 +173,6 @@ static PyObject *call_task(struct py_state *st, uint64_t index, uint64_t rounds)
 	return value;
 }
 
-/* CPU ns of one task() round here and now: the best of three runs. */
-static double measure_round_ns(struct py_state *st)
-{
-	const uint64_t rounds = 5000;
-	double best = INFINITY;
-
-	for (int run = 0; run < 3; run++) {
-		double t = thread_cpu_ns();
-		PyObject *v = call_task(st, 1, rounds);
-
-		t = thread_cpu_ns() - t;
-		if (!v)
-			return NAN;
-		Py_DECREF(v);
-		if (t < best)
-			best = t;
-	}
-	return best / (double)rounds;
-}
-
 static void py_free(struct py_state *st)
 {
 	if (st->task || st->release) {
@@ -202,8 +181,8 @@ static void py_free(struct py_state *st)
 		Py_XDECREF(st->release);
 		wl_py_leave();
 	}
-	if (st->gil_wait_s)
-		munmap(st->gil_wait_s, st->wait_bytes);
+	if (st->shared)
+		munmap(st->shared, st->shared_bytes);
 	free(st);
 }
 
@@ -244,7 +223,6 @@ static int py_setup(const double *params, uint64_t ntasks, bool with_release,
 	double release = with_release ? params[P_RELEASE] : 0;
 	uint64_t work = (uint64_t)params[P_WORK];
 	struct py_state *st;
-	double round_ns = 0;
 	int rc;
 
 	*state = NULL;
@@ -257,11 +235,11 @@ static int py_setup(const double *params, uint64_t ntasks, bool with_release,
 		return -ENOMEM;
 	}
 	st->ntasks = ntasks;
-	st->wait_bytes = (ntasks ? ntasks : 1) * sizeof(double);
-	st->gil_wait_s = mmap(NULL, st->wait_bytes, PROT_READ | PROT_WRITE,
-			      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (st->gil_wait_s == MAP_FAILED) {
-		st->gil_wait_s = NULL;
+	st->shared_bytes = sizeof(*st->shared) + ntasks * sizeof(double);
+	st->shared = mmap(NULL, st->shared_bytes, PROT_READ | PROT_WRITE,
+			  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (st->shared == MAP_FAILED) {
+		st->shared = NULL;
 		snprintf(err, errlen, "cannot map the GIL wait slots: %s",
 			 strerror(errno));
 		py_free(st);
@@ -270,20 +248,13 @@ static int py_setup(const double *params, uint64_t ntasks, bool with_release,
 	st->python_rounds = (uint64_t)llround((1 - release) * (double)work);
 	wl_py_enter();
 	rc = load_module(st, with_release, err, errlen);
-	if (!rc && release > 0) {
-		round_ns = measure_round_ns(st);
-		PyErr_Clear();
-		if (!isfinite(round_ns)) {
-			snprintf(err, errlen, "cannot time the Python task");
-			rc = -EIO;
-		}
-	}
 	wl_py_leave();
 	if (rc) {
 		py_free(st);
 		return rc;
 	}
-	st->release_ns = release * (double)work * round_ns;
+	st->release_rounds =
+	    (uint64_t)llround(release * (double)work * PY_BURN_PER_ROUND);
 	*state = st;
 	return 0;
 }
@@ -303,7 +274,9 @@ static int release_setup(const double *params, uint64_t ntasks, void **state,
 static uint64_t py_run(void *state, uint64_t index, unsigned worker)
 {
 	struct py_state *st = state;
-	double offcpu = wl_py_offcpu_now();
+	bool armed =
+	    atomic_load_explicit(&st->shared->armed, memory_order_relaxed);
+	double offcpu = armed ? wl_py_offcpu_now() : 0;
 	PyObject *value, *ns = NULL, *args[2];
 	uint64_t sum = 0;
 
@@ -312,7 +285,7 @@ static uint64_t py_run(void *state, uint64_t index, unsigned worker)
 	value = call_task(st, index, st->python_rounds);
 	if (value && st->release) {
 		args[0] = value;
-		args[1] = ns = PyFloat_FromDouble(st->release_ns);
+		args[1] = ns = PyLong_FromUnsignedLongLong(st->release_rounds);
 		value =
 		    ns ? PyObject_Vectorcall(st->release, args, 2, NULL) : NULL;
 		Py_DECREF(args[0]);
@@ -324,10 +297,12 @@ static uint64_t py_run(void *state, uint64_t index, unsigned worker)
 	Py_XDECREF(value);
 	PyErr_Clear();
 	wl_py_leave();
+	if (!armed)
+		return sum;
 	offcpu = wl_py_offcpu_now() - offcpu;
 	/* Slot i is task i's alone in a job; jobs add up until taken. */
 	if (index < st->ntasks && offcpu > 0)
-		st->gil_wait_s[index] += offcpu;
+		st->shared->gil_wait_s[index] += offcpu;
 	return sum;
 }
 
@@ -341,14 +316,21 @@ static enum wl_expect py_expected(void *state, uint64_t index, uint64_t *sum)
 	return WL_EXPECT_SUM;
 }
 
+static void py_gil_wait_arm(void *state, bool on)
+{
+	struct py_state *st = state;
+
+	atomic_store_explicit(&st->shared->armed, on, memory_order_relaxed);
+}
+
 static double py_gil_wait_take(void *state)
 {
 	struct py_state *st = state;
 	double total = 0;
 
 	for (uint64_t i = 0; i < st->ntasks; i++) {
-		total += st->gil_wait_s[i];
-		st->gil_wait_s[i] = 0;
+		total += st->shared->gil_wait_s[i];
+		st->shared->gil_wait_s[i] = 0;
 	}
 	return total;
 }
@@ -371,11 +353,13 @@ const struct workload wl_py_bytecode = {
     .expected = py_expected,
     .teardown = py_teardown,
     .stat_name = "gil_wait_s",
+    .stat_arm = py_gil_wait_arm,
     .stat_take = py_gil_wait_take,
 };
 
 const struct workload wl_py_release = {
     .name = "py-release",
+    .version = 2, /* 1: release() ran for a time measured at setup */
     .summary = "Python, then C with the GIL released for the fraction "
 	       "`release` of each task",
     .kind = WL_CONTENTION,
@@ -386,5 +370,6 @@ const struct workload wl_py_release = {
     .expected = py_expected,
     .teardown = py_teardown,
     .stat_name = "gil_wait_s",
+    .stat_arm = py_gil_wait_arm,
     .stat_take = py_gil_wait_take,
 };

@@ -140,11 +140,17 @@ struct workload {
 
 	/*
 	 * Optional: a figure the workload measures in its own tasks, summed
-	 * over every worker, forked ones too (py-*: the GIL wait). stat_take
-	 * returns the total since its last call and starts again from 0; the
-	 * driver reports it per job as the counter stat_name.
+	 * over every worker, forked ones too (py-*: the GIL wait). Tasks
+	 * measure it only while armed (stat_arm(state, true); off after
+	 * setup), so the timed jobs do not pay for the clock reads: the
+	 * driver arms it around its instrumented job only, as it takes the
+	 * other phase timings there. The flag lives in shared memory, so
+	 * arming reaches process workers forked before. stat_take returns
+	 * the total since its last call and starts again from 0; the driver
+	 * reports it as the counter stat_name. Both or neither are set.
 	 */
 	const char *stat_name;
+	void (*stat_arm)(void *state, bool on);
 	double (*stat_take)(void *state);
 
 	/* NULL when usable; otherwise why this build cannot run it. */

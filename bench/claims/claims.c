@@ -22,6 +22,7 @@
 #include "claims.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <math.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -634,13 +635,65 @@ static void claim_breakeven(struct cl_session *s, struct cl_row *r)
 	cl_decide_breakeven(&f, &r->d);
 }
 
-/* Thread-pool speedup over serial at W = CPUs, for one workload's args. */
-static double thread_speedup(struct cl_session *s, struct cl_row *r,
-			     const char *args)
+/*
+ * A configuration's wall time per repetition (iteration entries), in
+ * seconds, and whether any of its entries was marked noisy. Returns how
+ * many; 0 when it failed.
+ */
+static size_t cl_walls(const struct cl_meas *m, double *walls, size_t max,
+		       bool *noisy)
 {
-	return cl_wall(s, r, "%s --executor=serial", args) /
-	       cl_wall(s, r, "%s --executor=thread-pool --workers=%u", args,
-		       s->cpus);
+	size_t n = 0, i;
+	json_t *e;
+
+	if (!m || !m->entries || cl_error(m))
+		return 0;
+	json_array_foreach(m->entries, i, e)
+	{
+		json_t *v = json_object_get(e, "real_time");
+
+		*noisy |= json_number_value(json_object_get(e, "noisy")) > 0;
+		if (json_is_number(v) && n < max)
+			walls[n++] = json_number_value(v) *
+				     pt_json_unit_seconds(json_string_value(
+					 json_object_get(e, "time_unit")));
+	}
+	return n;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * Thread-pool speedup over serial at W = CPUs, for one workload's args,
+ * over the session's repetitions (struct cl_speedup).
+ */
+static struct cl_speedup thread_speedup(struct cl_session *s, struct cl_row *r,
+					const char *args, bool *noisy)
+{
+	struct cl_speedup x = {NAN, NAN, NAN};
+	double serial[64], pool[64], ratios[64 * 64];
+	size_t ns, np, n = 0;
+
+	ns = cl_walls(cl_run(s, r, "%s --executor=serial", args), serial, 64,
+		      noisy);
+	np = cl_walls(cl_run(s, r, "%s --executor=thread-pool --workers=%u",
+			     args, s->cpus),
+		      pool, 64, noisy);
+	if (!ns || !np)
+		return x;
+	for (size_t i = 0; i < ns; i++)
+		for (size_t k = 0; k < np; k++)
+			ratios[n++] = serial[i] / pool[k];
+	qsort(ratios, n, sizeof(ratios[0]), cmp_double);
+	x.lo = ratios[(size_t)floor(0.1 * (double)(n - 1))];
+	x.hi = ratios[(size_t)ceil(0.9 * (double)(n - 1))];
+	x.mid = gate_median(serial, ns) / gate_median(pool, np);
+	return x;
 }
 
 static void claim_gil_real(struct cl_session *s, struct cl_row *r)
@@ -650,17 +703,26 @@ static void claim_gil_real(struct cl_session *s, struct cl_row *r)
 				.workers = s->cpus,
 				.python = py && !py->unavailable,
 				.hold = 0.5};
-	const char *gil = "--workload=gil --param=work=20000";
+	/* Like for like: 200 tasks of about 1.2 ms, as py-*'s defaults; at
+	 * the partial hold one locked stretch per task, as py-release holds
+	 * the GIL for its Python part, then releases it once for its C part
+	 * (the default slice of 2 us hands the lock over 2500 times as
+	 * often: docs/python.md). */
+	const char *gil = "--workload=gil --tasks=200 --param=work=600000";
 
 	if (f.python) {
-		f.emulated_full = thread_speedup(s, r, gil);
+		f.emulated_full = thread_speedup(s, r, gil, &f.noisy);
 		f.emulated_part =
 		    thread_speedup(s, r,
-				   "--workload=gil --param=work=20000 "
-				   "--param=hold=0.5");
-		f.real_full = thread_speedup(s, r, "--workload=py-bytecode");
+				   "--workload=gil --tasks=200 "
+				   "--param=work=600000 --param=hold=0.5 "
+				   "--param=slice=600000",
+				   &f.noisy);
+		f.real_full =
+		    thread_speedup(s, r, "--workload=py-bytecode", &f.noisy);
 		f.real_part = thread_speedup(
-		    s, r, "--workload=py-release --param=release=0.5");
+		    s, r, "--workload=py-release --param=release=0.5",
+		    &f.noisy);
 	}
 	cl_decide_gil_real(&f, &r->d);
 }
@@ -719,8 +781,9 @@ static const struct cl_claim claims[CL_NCLAIMS] = {
      "serial",
      claim_breakeven},
     {"The gil workload's emulated lock behaves like CPython's real GIL",
-     "thread pool at W = CPUs: gil at hold = 1 and 0.5 vs py-bytecode and "
-     "py-release (release = 0.5) in the embedded interpreter",
+     "thread pool at W = CPUs, 200 tasks of about 1.2 ms: gil at hold = 1 "
+     "and 0.5 (one locked stretch per task) vs py-bytecode and py-release "
+     "(release = 0.5) in the embedded interpreter",
      claim_gil_real},
 };
 
@@ -730,18 +793,21 @@ static const unsigned run_order[CL_NCLAIMS] = {0, 1, 2,	 3,  4,	 5, 6,
 
 static void usage(void)
 {
-	printf("usage: bench claims [--quick] [--only=LIST] "
-	       "[--format=console|md|json] [--out=FILE]\n"
-	       "  Runs one experiment per textbook claim about processes and "
-	       "threads and\n"
-	       "  decides each from the figures measured in this run.\n"
-	       "  --quick        fewer sizes, one repetition (under two "
-	       "minutes on 2 CPUs)\n"
-	       "  --only=LIST    claim numbers to run, e.g. 1,3,5 or 1..4\n"
-	       "  --format=F     console (default), md or json on standard "
-	       "output\n"
-	       "  --out=FILE     also write every entry measured and the "
-	       "claims (JSON)\n");
+	printf(
+	    "usage: bench claims [--quick] [--repetitions=N] "
+	    "[--only=LIST] [--format=console|md|json] [--out=FILE]\n"
+	    "  Runs one experiment per textbook claim about processes and "
+	    "threads and\n"
+	    "  decides each from the figures measured in this run.\n"
+	    "  --quick        fewer sizes, 3 repetitions of 0.05 s (about two "
+	    "minutes on 2 CPUs)\n"
+	    "  --repetitions=N  repetitions of each configuration "
+	    "(default 3 quick, 9 full)\n"
+	    "  --only=LIST    claim numbers to run, e.g. 1,3,5 or 1..4\n"
+	    "  --format=F     console (default), md or json on standard "
+	    "output\n"
+	    "  --out=FILE     also write every entry measured and the "
+	    "claims (JSON)\n");
 }
 
 static int parse_claims_args(int argc, char **argv, struct cl_session *s,
@@ -754,6 +820,20 @@ static int parse_claims_args(int argc, char **argv, struct cl_session *s,
 
 		if (!strcmp(a, "--quick")) {
 			s->quick = true;
+		} else if (!strncmp(a, "--repetitions=", 14)) {
+			uint64_t n;
+			char err[200];
+
+			if (pt_parse_uint_list(a + 14, 1, CL_MAX_REPETITIONS,
+					       &n, 1, err, sizeof(err)) != 1) {
+				fprintf(stderr,
+					"bench: claims: %s: expected one "
+					"count from 1 to %d\n",
+					a, CL_MAX_REPETITIONS);
+				return -EINVAL;
+			}
+			snprintf(s->reps_buf, sizeof(s->reps_buf), "%" PRIu64,
+				 n);
 		} else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
 			usage();
 			return 1;
@@ -823,7 +903,7 @@ int claims_main(int argc, char **argv)
 	cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	s.cpus = cpus > 0 ? (unsigned)cpus : 1;
 	s.min_time = s.quick ? "0.05" : "0.3";
-	s.repetitions = s.quick ? "3" : "9";
+	s.repetitions = s.reps_buf[0] ? s.reps_buf : s.quick ? "3" : "9";
 	snprintf(min_time, sizeof(min_time), "--benchmark_min_time=%s",
 		 s.min_time);
 	snprintf(reps, sizeof(reps), "--benchmark_repetitions=%s",

@@ -14,6 +14,8 @@
 
 #define CL_NCLAIMS   13
 #define CL_MAX_CACHE 256
+/* cl_get keeps up to 64 values of a configuration. */
+#define CL_MAX_REPETITIONS 64
 
 /* One configuration measured: its entries and the command behind them. */
 struct cl_meas {
@@ -26,6 +28,7 @@ struct cl_session {
 	unsigned cpus;
 	enum gb_format format;
 	const char *min_time, *repetitions; /* the Google Benchmark flags */
+	char reps_buf[8];		    /* --repetitions, or "" */
 	json_t *doc;			    /* every entry measured */
 	struct cl_meas cache[CL_MAX_CACHE];
 	unsigned ncache;

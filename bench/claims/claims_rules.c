@@ -197,45 +197,93 @@ static bool gil_agree(double emulated, double real)
 	return fabs(emulated / real - 1) <= GIL_REAL_AGREE;
 }
 
+static bool have_speedup(const struct cl_speedup *x)
+{
+	return cl_have(x->mid) && cl_have(x->lo) && cl_have(x->hi);
+}
+
+/*
+ * One pair: whether the medians agree, the ratio emulated / real with its
+ * interval (from the extremes of the two speedups' intervals), and whether
+ * the whole interval falls on the medians' side of the bound (settled).
+ */
+struct gil_pair {
+	bool agree, settled;
+	double ratio, lo, hi;
+};
+
+static struct gil_pair gil_compare(const struct cl_speedup *emulated,
+				   const struct cl_speedup *real)
+{
+	struct gil_pair p = {.agree = gil_agree(emulated->mid, real->mid),
+			     .ratio = emulated->mid / real->mid,
+			     .lo = emulated->lo / real->hi,
+			     .hi = emulated->hi / real->lo};
+
+	if (p.agree)
+		p.settled = fabs(p.lo - 1) <= GIL_REAL_AGREE &&
+			    fabs(p.hi - 1) <= GIL_REAL_AGREE;
+	else
+		p.settled =
+		    p.lo > 1 + GIL_REAL_AGREE || p.hi < 1 - GIL_REAL_AGREE;
+	return p;
+}
+
 void cl_decide_gil_real(const struct cl_gil_real *f, struct cl_decision *d)
 {
 	unsigned ideal = min_u(f->workers, f->cpus);
-	bool full, part;
+	struct gil_pair full, part;
 
 	reset(d);
 	PUT(rule,
-	    "holds if the gil workload's thread-pool speedup is within %.0f%% "
-	    "of the real interpreter's both at hold = 1 (py-bytecode) and at "
-	    "hold = %.2g (py-release, release = %.2g); holds only when one of "
-	    "them agrees",
+	    "holds if the gil workload's thread-pool speedup (median over "
+	    "repetitions) is within %.0f%% of the real interpreter's both at "
+	    "hold = 1 (py-bytecode) and at hold = %.2g (py-release, release "
+	    "= %.2g); holds only when one of them agrees; noisy when a ratio's "
+	    "10-90%% interval crosses the bound or an entry was noisy",
 	    GIL_REAL_AGREE * 100, f->hold, 1 - f->hold);
 	if (!f->python)
 		PUT(limit, "built without Python: no real interpreter to "
 			   "compare with");
 	else if (ideal < 2)
 		PUT(limit, "%u CPU: nothing runs in parallel anyway", f->cpus);
-	if (!f->python || ideal < 2 || !cl_have(f->emulated_full) ||
-	    !cl_have(f->real_full) || !cl_have(f->emulated_part) ||
-	    !cl_have(f->real_part))
+	if (!f->python || ideal < 2 || !have_speedup(&f->emulated_full) ||
+	    !have_speedup(&f->real_full) || !have_speedup(&f->emulated_part) ||
+	    !have_speedup(&f->real_part))
 		return;
+	full = gil_compare(&f->emulated_full, &f->real_full);
+	part = gil_compare(&f->emulated_part, &f->real_part);
 	PUT(figures,
-	    "hold=1: gil x%.2f, py-bytecode x%.2f; hold=%.2g: gil x%.2f, "
-	    "py-release x%.2f; thread pool, W=%u, %u CPUs",
-	    f->emulated_full, f->real_full, f->hold, f->emulated_part,
-	    f->real_part, f->workers, f->cpus);
-	full = gil_agree(f->emulated_full, f->real_full);
-	part = gil_agree(f->emulated_part, f->real_part);
-	if (full && part) {
+	    "hold=1: gil x%.2f, py-bytecode x%.2f, ratio %.2f [%.2f, %.2f]; "
+	    "hold=%.2g: gil x%.2f, py-release x%.2f, ratio %.2f [%.2f, %.2f]; "
+	    "thread pool, W=%u, %u CPUs",
+	    f->emulated_full.mid, f->real_full.mid, full.ratio, full.lo,
+	    full.hi, f->hold, f->emulated_part.mid, f->real_part.mid,
+	    part.ratio, part.lo, part.hi, f->workers, f->cpus);
+	if (!full.settled || !part.settled || f->noisy)
+		PUT(limit,
+		    "noisy: %s%s%s; rerun on a quiet machine "
+		    "(bench claims --only=13)",
+		    f->noisy ? "entries marked noisy" : "",
+		    f->noisy && (!full.settled || !part.settled) ? ", " : "",
+		    !full.settled && !part.settled
+			? "both ratios' intervals cross the bound"
+		    : !full.settled ? "the hold=1 ratio's interval crosses "
+				      "the bound"
+		    : !part.settled ? "the partial hold's ratio interval "
+				      "crosses the bound"
+				    : "");
+	if (full.agree && part.agree) {
 		d->verdict = CL_HOLDS;
-	} else if (full || part) {
+	} else if (full.agree || part.agree) {
 		d->verdict = CL_HOLDS_ONLY_WHEN;
 		PUT(condition,
 		    "the lock is held %s: at hold = %.2g the "
 		    "emulation gives x%.2f, the interpreter x%.2f",
-		    full ? "for the whole task" : "for part of the task",
-		    full ? f->hold : 1.0,
-		    full ? f->emulated_part : f->emulated_full,
-		    full ? f->real_part : f->real_full);
+		    full.agree ? "for the whole task" : "for part of the task",
+		    full.agree ? f->hold : 1.0,
+		    full.agree ? f->emulated_part.mid : f->emulated_full.mid,
+		    full.agree ? f->real_part.mid : f->real_full.mid);
 	} else {
 		d->verdict = CL_DOES_NOT_HOLD;
 	}

@@ -154,16 +154,30 @@ struct cl_breakeven {
 void cl_decide_breakeven(const struct cl_breakeven *f, struct cl_decision *d);
 
 /*
+ * A speedup measured over repetitions: mid is the median of serial over
+ * pool wall times, lo and hi the 10th and 90th percentiles of the ratios
+ * of every serial repetition to every pool repetition (lo = hi = mid from
+ * one repetition each).
+ */
+struct cl_speedup {
+	double mid, lo, hi;
+};
+
+/*
  * 13. The gil emulation against CPython's real GIL: the thread pool's
  * speedup over serial with gil at hold = 1 and py-bytecode, and with gil at
- * an intermediate hold and py-release at release = 1 - hold.
+ * an intermediate hold and py-release at release = 1 - hold. The verdict
+ * rests on the medians; a pair whose ratio's interval crosses the
+ * agreement bound, or figures from entries marked noisy, make the row say
+ * so in limit ("noisy: ...").
  */
 struct cl_gil_real {
 	unsigned cpus, workers;
-	bool python;			 /* this build has the py-* workloads */
-	double hold;			 /* the intermediate hold */
-	double emulated_full, real_full; /* speedups: hold = 1 */
-	double emulated_part, real_part; /* speedups: the intermediate hold */
+	bool python; /* this build has the py-* workloads */
+	bool noisy;  /* an entry behind the figures was marked noisy */
+	double hold; /* the intermediate hold */
+	struct cl_speedup emulated_full, real_full; /* hold = 1 */
+	struct cl_speedup emulated_part, real_part; /* the intermediate hold */
 };
 void cl_decide_gil_real(const struct cl_gil_real *f, struct cl_decision *d);
 

@@ -392,8 +392,20 @@ static void report_faults(gb_state *st, const struct child_ctx *x,
  * events in every worker. A second instance rather than the timed one,
  * because process workers' rusage is only seen when they are reaped: on the
  * timed instance the instrumented jobs would leak into cpu_*_s and faults_*.
- * Figures land as counters of the same entry; nothing here is timed.
+ * Figures land as counters of the same entry (the workload's own figure,
+ * stat_take, among them: armed for the timing job only); nothing here is
+ * timed.
  */
+/* The workload's own figure (stat_take) is measured in this job only. */
+static void arm_stat(struct child_ctx *x, bool on)
+{
+	if (x->c->wl->stat_arm) {
+		x->c->wl->stat_arm(x->state, on);
+		if (on)
+			(void)x->c->wl->stat_take(x->state); /* from 0 */
+	}
+}
+
 static void run_instrumented(gb_state *st, struct child_ctx *x,
 			     const struct ex_job *plain)
 {
@@ -427,9 +439,16 @@ static void run_instrumented(gb_state *st, struct child_ctx *x,
 			break;
 		for (uint64_t i = 0; i < c->tasks; i++)
 			x->results[i] = POISON;
+		arm_stat(x, mode == PT_PROBE_TIMES);
 		pt_probe_begin(x->probe, mode);
 		rc = c->ex->map(ex, &job);
 		pt_probe_end(x->probe);
+		arm_stat(x, false);
+		/* The workload's own figure, from this job's tasks. */
+		if (!rc && mode == PT_PROBE_TIMES && c->wl->stat_take)
+			gb_set_counter(st, c->wl->stat_name,
+				       c->wl->stat_take(x->state),
+				       GB_COUNTER_DEFAULT);
 		bad = rc ? rc : verify(x, msg, sizeof(msg));
 		if (bad) {
 			gb_skip_with_error(st, rc ? ex_error(ex) : msg);
@@ -623,8 +642,6 @@ static void bench_config(gb_state *st, void *arg)
 	ready = !tr || pt_transport_begin(tr, msg, sizeof(msg)) == 0;
 	if (!ready)
 		gb_skip_with_error(st, msg);
-	if (c->wl->stat_take)
-		(void)c->wl->stat_take(x->state); /* from 0 */
 	while (ready && gb_keep_running(st)) {
 		for (uint64_t i = 0; i < c->tasks; i++)
 			x->results[i] = POISON;
@@ -680,12 +697,6 @@ static void bench_config(gb_state *st, void *arg)
 	gb_set_counter(st, "create_per_worker_s", create / c->exc.workers,
 		       GB_COUNTER_DEFAULT);
 	gb_set_counter(st, "stop_s", stop, GB_COUNTER_DEFAULT);
-	/* The workload's own figure, summed over the timed jobs' tasks;
-	 * not measured where tasks run from the job's description (their
-	 * memory is not this process's). */
-	if (c->wl->stat_take && !c->ex->runs_spec)
-		gb_set_counter(st, c->wl->stat_name, c->wl->stat_take(x->state),
-			       GB_COUNTER_AVG_ITERATIONS);
 	if (c->ex->uses_workers && c->exc.workers > x->online_cpus)
 		snprintf(label + strlen(label), sizeof(label) - strlen(label),
 			 "%soversubscribed", label[0] ? " " : "");

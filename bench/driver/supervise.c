@@ -526,9 +526,11 @@ void pt_supervise(const struct pt_options *o, const struct pt_plan *plan,
 		/* How the configuration's processes were made (issue 17). */
 		if (c->ex->processes)
 			pt_results_tag(doc, from, "start_method",
-				       ex_start_name(c->ex->runs_spec
-							 ? EX_START_SPAWN
-							 : c->exc.start));
+				       c->ex->start_name
+					   ? c->ex->start_name
+					   : ex_start_name(c->ex->runs_spec
+							       ? EX_START_SPAWN
+							       : c->exc.start));
 
 		/* Google Benchmark printed the header with the first
 		 * entries, whether they are errors or not. */

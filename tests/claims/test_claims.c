@@ -79,6 +79,12 @@ static void gil(void **unused)
 	EXPECT(d, CL_NO_DATA);
 }
 
+/* A speedup measured without spread (one repetition each). */
+static struct cl_speedup exact(double x)
+{
+	return (struct cl_speedup){x, x, x};
+}
+
 static void gil_real(void **unused)
 {
 	struct cl_decision d;
@@ -86,32 +92,62 @@ static void gil_real(void **unused)
 				.workers = 2,
 				.python = true,
 				.hold = 0.5,
-				.emulated_full = 0.80,
-				.real_full = 0.90,
-				.emulated_part = 1.70,
-				.real_part = 1.85};
+				.emulated_full = exact(0.80),
+				.real_full = exact(0.90),
+				.emulated_part = exact(1.70),
+				.real_part = exact(1.85)};
 
 	(void)unused;
 	cl_decide_gil_real(&f, &d);
 	EXPECT(d, CL_HOLDS);
 	assert_non_null(strstr(d.figures, "py-bytecode x0.90"));
-	f.emulated_part = 1.2; /* 35% below the interpreter at hold 0.5 */
+	assert_string_equal(d.limit, "");
+	f.emulated_part = exact(1.2); /* 35% below the interpreter at 0.5 */
 	cl_decide_gil_real(&f, &d);
 	EXPECT(d, CL_HOLDS_ONLY_WHEN);
 	assert_non_null(strstr(d.condition, "whole task"));
-	f.emulated_full = 0.5; /* and 44% below at hold 1 */
+	f.emulated_full = exact(0.5); /* and 44% below at hold 1 */
 	cl_decide_gil_real(&f, &d);
 	EXPECT(d, CL_DOES_NOT_HOLD);
-	f.emulated_part = 1.85; /* the partial hold alone agrees */
+	f.emulated_part = exact(1.85); /* the partial hold alone agrees */
 	cl_decide_gil_real(&f, &d);
 	EXPECT(d, CL_HOLDS_ONLY_WHEN);
 	assert_non_null(strstr(d.condition, "part of the task"));
+	assert_string_equal(d.limit, "");
+
+	/* Medians agree, but the spread reaches past the 15% bound: the
+	 * verdict stands and the row says it is noisy. */
+	f.emulated_full = (struct cl_speedup){0.88, 0.70, 0.95};
+	f.real_full = exact(0.90);
+	cl_decide_gil_real(&f, &d);
+	EXPECT(d, CL_HOLDS);
+	assert_non_null(strstr(d.limit, "noisy: the hold=1 ratio"));
+	assert_non_null(strstr(d.figures, "ratio 0.98 [0.78, 1.06]"));
+	/* Medians differ, but not beyond the spread: noisy too. */
+	f.emulated_part = (struct cl_speedup){1.20, 1.10, 1.80};
+	cl_decide_gil_real(&f, &d);
+	EXPECT(d, CL_HOLDS_ONLY_WHEN);
+	assert_non_null(strstr(d.limit, "both ratios"));
+	/* A settled difference, and a settled agreement: quiet. */
+	f.emulated_full = (struct cl_speedup){0.88, 0.86, 0.90};
+	f.emulated_part = (struct cl_speedup){1.00, 0.95, 1.05};
+	f.real_part = (struct cl_speedup){1.85, 1.80, 1.90};
+	cl_decide_gil_real(&f, &d);
+	EXPECT(d, CL_HOLDS_ONLY_WHEN);
+	assert_string_equal(d.limit, "");
+	/* Entries the supervisor marked noisy. */
+	f.noisy = true;
+	cl_decide_gil_real(&f, &d);
+	EXPECT(d, CL_HOLDS_ONLY_WHEN);
+	assert_non_null(strstr(d.limit, "noisy: entries marked noisy"));
+	f.noisy = false;
+
 	f.python = false;
 	cl_decide_gil_real(&f, &d);
 	EXPECT(d, CL_NO_DATA);
 	assert_non_null(strstr(d.limit, "without Python"));
 	f.python = true;
-	f.real_part = NAN;
+	f.real_part.mid = NAN;
 	cl_decide_gil_real(&f, &d);
 	EXPECT(d, CL_NO_DATA);
 }

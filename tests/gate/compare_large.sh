@@ -14,7 +14,7 @@ trap 'rm -rf "$D"' EXIT
 /usr/bin/python3 - "$D" "$B" "$R" <<'PY'
 import json, os, sys
 d, nb, nr = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-ctx = {"procthread_schema_version": "1", "num_cpus": 2}
+ctx = {"procthread_schema_version": "2", "num_cpus": 2}
 def entry(b, r, scale):
     name = "cpu-hash/serial/workers:1/tasks:%d/manual_time" % (1000 + b)
     noise = ((r * 2654435761) % 1000) / 1000.0 - 0.5

@@ -25,7 +25,7 @@ name='cpu-hash/serial/workers:1/tasks:10/work:100/manual_time'
 times=${FAKE_TIMES:-$t}
 reps=$(echo $times | wc -w)
 {
-	echo '{"context": {"procthread_schema_version": "1"}, "benchmarks": ['
+	echo '{"context": {"procthread_schema_version": "2"}, "benchmarks": ['
 	i=0
 	for v in $times; do
 		cat <<JSON

@@ -12,7 +12,7 @@ SERVER=$(dirname "$BENCH")/procthread-forkserver
 # Nothing runs a server program (its children are clones: same command);
 # the py-* workloads' server is the one with -py.
 no_server_processes() {
-  ! pgrep -s "$SID" -f -- "^$SERVER(-py)?( |$)" >/dev/null
+  [ -z "$(our_pids "^$SERVER(-py)?( |$)")" ]
 }
 
 # Polls up to 5 s for every bench and server process to be gone.
@@ -58,7 +58,7 @@ check "every workload but fault verified, pool by spawn" \
   jq -e '[.benchmarks[] | select(.name | startswith("fault/") | not) |
           select(.error_occurred == true)] | length == 0' "$r"
 check "pool by spawn: no worker or temporary file left" \
-  bash -c '! pgrep -s "$1" -f -- "^$0 --procthread-pool-worker" >/dev/null' "$BENCH" "$SID"
+  [ -z "$(our_pids "^$BENCH --procthread-pool-worker")" ]
 check "pool by spawn: no temporary file left" tmp_is_clean
 
 for w in 1 2; do
@@ -175,7 +175,7 @@ for sig in INT KILL; do
       --out="$WORK/sig.json" >/dev/null 2>&1 &
     pid=$!
     for _ in $(seq 100); do
-      pgrep -s "$SID" -f -- "^($SERVER|$BENCH --procthread-pool-worker)( |$)" >/dev/null && break
+      [ -n "$(our_pids "^($SERVER|$BENCH --procthread-pool-worker)( |$)")" ] && break
       sleep 0.05
     done
     sleep 0.3

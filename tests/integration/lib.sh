@@ -11,6 +11,10 @@ trap 'rm -rf "$WORK"' EXIT
 # This script's session (meson test gives each test one of its own): the
 # "nothing left" checks look at its processes only, not at other tests'.
 SID=$(ps -o sid= -p $$ | tr -d ' ')
+# Every process this test starts inherits the tag, so the "no process left"
+# checks see this test's processes only: the integration tests run in
+# parallel (and beside other builds' tests) without seeing each other's.
+export PT_TEST_TAG=$WORK
 passed=0
 failed=0
 
@@ -30,9 +34,20 @@ finish() {
   [ "$failed" -eq 0 ]
 }
 
-# No process of this session running the bench binary is left behind.
+# The pids of this test's processes whose command line matches the ERE
+# (pgrep -f), one a line: those whose environment holds this test's tag.
+our_pids() {
+  local pid
+  for pid in $(pgrep -f -- "$1"); do
+    tr '\0' '\n' <"/proc/$pid/environ" 2>/dev/null |
+      grep -qxF "PT_TEST_TAG=$PT_TEST_TAG" && echo "$pid"
+  done
+  return 0
+}
+
+# No process running the bench binary is left behind.
 no_bench_processes() {
-  ! pgrep -s "$SID" -f -- "^$BENCH( |$)" >/dev/null
+  [ -z "$(our_pids "^$BENCH( |$)")" ]
 }
 
 # TMPDIR is empty again (workloads cleaned up their temp files).

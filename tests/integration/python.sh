@@ -41,6 +41,8 @@ check "py-* under every executor: checksums verified" \
   jq -e 'all(.benchmarks[]; .error_occurred != true)' "$r"
 check "every py-* entry but process-spawn's has gil_wait_s" \
   jq -e 'all(.benchmarks[] | select(.name | test("/process-spawn/") | not); .gil_wait_s >= 0)' "$r"
+check "gil_wait_s, from the instrumented job, sees threads wait for the GIL" \
+  jq -e 'any(.benchmarks[]; (.name | startswith("py-bytecode/thread-pool/workers:2/")) and .gil_wait_s > 0)' "$r"
 check "process-spawn ran py-release" \
   jq -e 'any(.benchmarks[]; .name | test("^py-release/process-spawn/"))' "$r"
 check "no bench process left" no_bench_processes
@@ -62,6 +64,9 @@ check "bench pyref: no error entry" jq -e 'all(.benchmarks[]; .error_occurred !=
 check "bench pyref: our thread pool has gil_wait_s, Python's pools do not" \
   jq -e '(.benchmarks | map(select(.name | test("/thread-pool/"))) | all(.gil_wait_s >= 0)) and
          (.benchmarks | map(select(.name | test("/python-"))) | all(has("gil_wait_s") | not))' "$p"
+check "bench pyref: python-processes forks (start_method fork), python-threads has none" \
+  jq -e '(.benchmarks | map(select(.name | test("/python-processes/"))) | all(.start_method == "fork")) and
+         (.benchmarks | map(select(.name | test("/python-threads/"))) | all(has("start_method") | not))' "$p"
 check "no bench or pool process left" no_bench_processes
 out=$("$BENCH" --workload=cpu-hash --executor=python-threads 2>&1 >/dev/null)
 status=$?

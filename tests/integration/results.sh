@@ -21,6 +21,11 @@ for key in cpu_model online_cpus kernel compiler build_flags libbenchmark_versio
   check "context has $key" jq -e --arg k "$key" '.context | has($k)' "$a" >/dev/null
 done
 
+# Version 2: gil_wait_s from the instrumented job, start_method, serial_ref_s,
+# cpu_time over every worker (docs/results-json.md lists the changes).
+check "procthread_schema_version is 2" \
+  jq -e '.context.procthread_schema_version == "2"' "$a"
+
 names=$(jq -r '.benchmarks[].name' "$a")
 for n in cpu-hash/serial/workers:1/tasks:40/work:2000/manual_time \
   cpu-hash/thread-pool/workers:1/tasks:40/work:2000/manual_time \
