@@ -43,7 +43,7 @@ static const char *const rep_known_counters[] = {
 
 /* Name parts that belong to the series (executor options) not the group. */
 static const char *const rep_series_keys[] = {
-    "schedule:", "chunk:", "wait:", "start:", NULL};
+    "schedule:", "chunk:", "wait:", "start:", "ranks:", NULL};
 
 /* Google Benchmark's own name suffixes, which are not configuration. */
 static const char *const rep_gb_suffixes[] = {

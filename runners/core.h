@@ -381,5 +381,6 @@ extern const struct executor_ops ex_python_serial;
 extern const struct executor_ops ex_python_threads;
 extern const struct executor_ops ex_python_processes;
 extern const struct executor_ops ex_mpi;
+extern const struct executor_ops ex_mpi_thread_pool;
 
 #endif

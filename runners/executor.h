@@ -75,7 +75,10 @@ enum ex_start { EX_START_FORK, EX_START_FORKSERVER, EX_START_SPAWN };
 typedef uint64_t (*ex_task_fn)(void *arg, uint64_t index, unsigned worker);
 
 struct ex_config {
-	unsigned workers;	   /* >= 1; ignored by serial */
+	unsigned workers; /* >= 1; ignored by serial */
+	/* mpi+thread-pool only (0 elsewhere, read as 1): threads per rank,
+	 * T of --workers=RxT; workers is then R x T. */
+	unsigned threads;
 	enum ex_schedule schedule; /* pools only */
 	uint64_t chunk;		   /* 0 = the schedule's default */
 	uint64_t max_tasks;	   /* largest ntasks any job will have */
@@ -225,6 +228,9 @@ struct executor_ops {
 	/* Runs only when named: "all" (and the default) leaves it out (mpi:
 	 * each configuration starts Open MPI, about a second). */
 	bool named_only;
+	/* Each worker process runs config.threads threads (mpi+thread-pool):
+	 * --workers=RxT names R x T workers. */
+	bool threads_per_worker;
 
 	/* Returns 0 and *out, or a negative errno code (then *out is NULL). */
 	int (*start)(const struct ex_config *config, struct executor **out,

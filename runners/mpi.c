@@ -64,12 +64,15 @@
 #include <unistd.h>
 
 enum { CMD_JOB = 1, CMD_STOP = 2 };
-enum { TAG_RESULTS = 17, TAG_HEADER = 18 };
+enum { TAG_RESULTS = 17, TAG_HEADER = 18, TAG_LIST = 19 };
 
-/* Words of the job header: command, generation, ntasks, times wanted. */
-#define HEADER_WORDS 4
-/* Words before the entries of a result message: generation, rank, count. */
-#define RESULT_HEAD 3
+/* Words of the job header: command, generation, ntasks, times wanted, a
+ * task list follows (TAG_LIST: the job's ntasks task numbers), each task
+ * reported apart (--on-task-failure continue or retry). */
+#define HEADER_WORDS 6
+/* Words before the entries of a result message: generation, rank, count,
+ * the rank's last message of the job. */
+#define RESULT_HEAD 4
 /* Words of an entry: task, checksum; with times also start, end, and the
  * worker index with the pid in the high half. */
 #define TIMED_STRIDE 5
@@ -103,6 +106,16 @@ struct mpi_ex {
 	size_t scratch_words;
 	uint64_t *seen;	       /* per task: generation it arrived in */
 	MPI_Request *requests; /* one per rank */
+	/* --on-task-failure continue or retry: per rank the task it runs + 1
+	 * (0: none), in the shared window after the counter; per task its
+	 * failed runs in this job, and the generation it failed for good;
+	 * the tasks a replacement set of ranks runs. */
+	bool each;
+	char *spec; /* the job's description, for replacement ranks */
+	uint64_t *slots;
+	uint32_t *attempts;
+	uint64_t *failed;
+	uint64_t *list;
 	unsigned hosts;
 	bool connected;	  /* the ranks are ours to stop collectively */
 	bool have_window; /* win exists */
@@ -242,12 +255,26 @@ static bool mpi_rank_lost;
 /* "rank 2 (pid 4242) died": the job's error when a rank's pidfd fired. */
 static void mpi_rank_died(struct mpi_ex *ex, int index, const char *when)
 {
+	uint64_t task = 0, sig = 0;
+	char what[96] = "killed or crashed";
+
 	ex->broken = true;
 	mpi_rank_lost = true;
+	if (ex->slots) {
+		task = __atomic_load_n(&ex->slots[2 * index], __ATOMIC_SEQ_CST);
+		sig = __atomic_load_n(&ex->slots[2 * index + 1],
+				      __ATOMIC_SEQ_CST);
+	}
+	if (sig > 0 && sig < 65)
+		snprintf(what, sizeof(what), "%s", strsignal((int)sig));
+	if (task)
+		snprintf(what + strlen(what), sizeof(what) - strlen(what),
+			 " in task %" PRIu64, task - 1);
 	snprintf(ex->base.error, sizeof(ex->base.error),
-		 "mpi: rank %d (pid %d) died %s (killed or crashed; Open MPI "
-		 "4.1 cannot replace a rank)",
-		 index + 1, (int)ex->pids[index], when);
+		 "mpi: rank %d (pid %d) died %s (%s; without "
+		 "--on-task-failure=continue or retry:N the configuration "
+		 "fails)",
+		 index + 1, (int)ex->pids[index], when, what);
 }
 
 /*
@@ -268,6 +295,12 @@ static void mpi_prepare_environment(void)
 	/* A singleton has no shared-memory peer when it initialises, so
 	 * vader cannot serve it: its messages to the ranks need tcp. */
 	setenv("OMPI_MCA_btl", "self,vader,tcp", 0);
+	/* Windows: osc/sm on one host, osc/pt2pt (messages, which the
+	 * polling coordinator progresses) across hosts; osc/rdma and osc/ucx
+	 * fail to make a window over tcp. Ranks go round-robin over the
+	 * hosts of a hostfile, the same way at every start. */
+	setenv("OMPI_MCA_osc", "sm,pt2pt", 0);
+	setenv("OMPI_MCA_rmaps_base_mapping_policy", "node", 0);
 }
 
 /*
@@ -344,6 +377,10 @@ static void mpi_destroy(struct mpi_ex *ex)
 	free(ex->scratch);
 	free(ex->seen);
 	free(ex->requests);
+	free(ex->attempts);
+	free(ex->failed);
+	free(ex->list);
+	free(ex->spec);
 	free(ex);
 }
 
@@ -420,8 +457,7 @@ static void mpi_label(struct mpi_ex *ex, unsigned hosts)
 {
 	ex->hosts = hosts;
 	snprintf(ex->base.label, sizeof(ex->base.label),
-		 "btl=tcp osc=%s hosts=%u", hosts == 1 ? "sm" : "default",
-		 hosts);
+		 "btl=tcp osc=%s hosts=%u", hosts == 1 ? "sm" : "pt2pt", hosts);
 }
 
 /* The worker argv, as ex_mpi.h spells it (pointers into texts). */
@@ -543,24 +579,64 @@ static int mpi_greet(struct mpi_ex *ex, char *err, size_t errlen)
  * rank 0. Across hosts MPI_Win_allocate lets Open MPI choose (osc/rdma or
  * osc/pt2pt, whose claims rank 0 serves while it polls).
  */
-static int mpi_make_window(struct mpi_ex *ex, int greeted)
+static int mpi_make_window(struct mpi_ex *ex)
 {
 	int shared = ex->hosts == 1, rc;
+	MPI_Aint words = shared ? 1 + 2 * (MPI_Aint)ex->ranks : 1;
 
-	(void)greeted;
 	if (MPI_Bcast(&shared, 1, MPI_INT, 0, ex->world) != MPI_SUCCESS)
 		return -EIO;
-	rc = shared ? MPI_Win_allocate_shared(sizeof(uint64_t),
-					      sizeof(uint64_t), MPI_INFO_NULL,
-					      ex->world, &ex->counter, &ex->win)
-		    : MPI_Win_allocate(sizeof(uint64_t), sizeof(uint64_t),
-				       MPI_INFO_NULL, ex->world, &ex->counter,
-				       &ex->win);
+	rc = shared
+		 ? MPI_Win_allocate_shared(words * (MPI_Aint)sizeof(uint64_t),
+					   sizeof(uint64_t), MPI_INFO_NULL,
+					   ex->world, &ex->counter, &ex->win)
+		 : MPI_Win_allocate(sizeof(uint64_t), sizeof(uint64_t),
+				    MPI_INFO_NULL, ex->world, &ex->counter,
+				    &ex->win);
 	if (rc != MPI_SUCCESS)
 		return -EIO;
-	*ex->counter = 0;
+	memset(ex->counter, 0, (size_t)words * sizeof(uint64_t));
+	ex->slots = shared ? ex->counter + 1 : NULL;
 	ex->have_window = true;
 	return 0;
+}
+
+/*
+ * Spawn, hellos, window: a set of ranks ready for jobs (at start, and
+ * again after a rank died under --on-task-failure continue or retry).
+ */
+static int mpi_launch(struct mpi_ex *ex, const char *spec, char *err,
+		      size_t errlen)
+{
+	int ret;
+
+	for (unsigned r = 0; r < ex->ranks; r++)
+		ex->pidfds[r] = -1;
+	/* A spawn that fails leaves no rank of ours. */
+	ex->base.config.spawn_spec = spec;
+	ret = mpi_spawn(ex, err, errlen);
+	ex->base.config.spawn_spec = NULL;
+	if (ret)
+		return ret;
+	ex->connected = true;
+	ret = mpi_greet(ex, err, errlen);
+	if (mpi_make_window(ex) && ret == 0) {
+		snprintf(err, errlen, "mpi: the claim counter's window failed");
+		ret = -EIO;
+	}
+	if (ret == 0 && ex->each && !ex->slots) {
+		snprintf(err, errlen,
+			 "%s: --on-task-failure continue or retry needs every "
+			 "rank on this host (the ranks span %u)",
+			 ex->base.ops->name, ex->hosts);
+		ret = -ENOTSUP;
+	}
+	if (ret == 0 &&
+	    MPI_Win_lock_all(MPI_MODE_NOCHECK, ex->win) == MPI_SUCCESS)
+		ex->locked = true;
+	if (ret)
+		mpi_disconnect(ex); /* the ranks wait for the stop header */
+	return ret;
 }
 
 static int mpi_start_common(const struct ex_config *config, unsigned threads,
@@ -589,12 +665,17 @@ static int mpi_start_common(const struct ex_config *config, unsigned threads,
 			 ops->name);
 		return -ENOTSUP;
 	}
-	if (config->on_failure != EX_ON_FAILURE_ABORT ||
-	    config->task_timeout_ns) {
+	if (config->task_timeout_ns) {
 		snprintf(err, errlen,
-			 "%s: --on-task-failure and --task-timeout need a "
-			 "rank to be replaced, which Open MPI 4.1 cannot do "
-			 "(no ULFM)",
+			 "%s: --task-timeout is not done for ranks yet",
+			 ops->name);
+		return -ENOTSUP;
+	}
+	if (config->on_failure != EX_ON_FAILURE_ABORT && threads > 1) {
+		snprintf(err, errlen,
+			 "%s: --on-task-failure continue or retry needs one "
+			 "task per rank at a time (a rank's death cannot name "
+			 "which of its threads' tasks crashed): use mpi",
 			 ops->name);
 		return -ENOTSUP;
 	}
@@ -617,8 +698,15 @@ static int mpi_start_common(const struct ex_config *config, unsigned threads,
 	ex->scratch = malloc(ex->scratch_words * sizeof(*ex->scratch));
 	ex->seen = calloc(slots, sizeof(*ex->seen));
 	ex->requests = calloc(ex->ranks, sizeof(*ex->requests));
+	ex->each = config->on_failure != EX_ON_FAILURE_ABORT;
+	if (ex->each) {
+		ex->attempts = calloc(slots, sizeof(*ex->attempts));
+		ex->failed = calloc(slots, sizeof(*ex->failed));
+		ex->list = malloc(slots * sizeof(*ex->list));
+	}
 	if (!ex->pids || !ex->pidfds || !ex->scratch || !ex->seen ||
-	    !ex->requests) {
+	    !ex->requests ||
+	    (ex->each && (!ex->attempts || !ex->failed || !ex->list))) {
 		free(ex->pids);
 		free(ex->pidfds);
 		ex->pids = NULL;
@@ -629,26 +717,12 @@ static int mpi_start_common(const struct ex_config *config, unsigned threads,
 	}
 	for (unsigned r = 0; r < ex->ranks; r++)
 		ex->pidfds[r] = -1;
-	/* A spawn that fails leaves no rank of ours. */
-	ex->base.config.spawn_spec = config->spawn_spec;
-	ret = mpi_spawn(ex, err, errlen);
-	ex->base.config.spawn_spec = NULL;
+	/* The replacement ranks need the job's description again. */
+	ex->spec = strdup(config->spawn_spec);
+	ret = ex->spec ? mpi_launch(ex, ex->spec, err, errlen) : -ENOMEM;
 	if (ret) {
-		mpi_destroy(ex);
-		return ret;
-	}
-	ex->connected = true;
-	ret = mpi_greet(ex, err, errlen);
-	if (mpi_make_window(ex, ret) && ret == 0) {
-		snprintf(err, errlen, "mpi: the claim counter's window failed");
-		ret = -EIO;
-	}
-	if (ret == 0 &&
-	    MPI_Win_lock_all(MPI_MODE_NOCHECK, ex->win) == MPI_SUCCESS)
-		ex->locked = true;
-	if (ret) {
-		/* The ranks wait for the stop header (a failed setup too). */
-		mpi_disconnect(ex);
+		if (ret == -ENOMEM)
+			snprintf(err, errlen, "%s: out of memory", ops->name);
 		mpi_destroy(ex);
 		return ret;
 	}
@@ -658,7 +732,7 @@ static int mpi_start_common(const struct ex_config *config, unsigned threads,
 
 /* Applies one rank's result message; -EIO with the reason on a bad one. */
 static int mpi_apply(struct mpi_ex *ex, const struct ex_job *job, int count,
-		     bool times, int source)
+		     bool times, int source, unsigned *dones)
 {
 	const uint64_t *m = ex->scratch;
 	size_t stride = times ? TIMED_STRIDE : 2;
@@ -671,6 +745,7 @@ static int mpi_apply(struct mpi_ex *ex, const struct ex_job *job, int count,
 			 source);
 		return -EIO;
 	}
+	*dones += m[3] != 0;
 	for (uint64_t k = 0; k < n; k++) {
 		const uint64_t *e = m + RESULT_HEAD + k * stride;
 		uint64_t task = e[0];
@@ -701,13 +776,191 @@ static int mpi_apply(struct mpi_ex *ex, const struct ex_job *job, int count,
 	return 0;
 }
 
+/*
+ * Receives result messages until every rank has sent its last of the job
+ * (or, when drain is set, until none has come for a while: the messages
+ * of ranks that are gone). -ECHILD with *dead when a rank's pidfd fired.
+ */
+static int mpi_receive(struct mpi_ex *ex, const struct ex_job *job, bool drain,
+		       int *dead)
+{
+	struct mpi_spin spin = {.policy = EX_WAIT_ADAPTIVE};
+	struct executor *base = &ex->base;
+	bool times = job->times != NULL;
+	unsigned dones = 0, idle = 0;
+	int rc = 0;
+
+	if (!drain)
+		spin.policy = base->config.wait;
+	while (drain ? idle < 200 : dones < ex->ranks) {
+		MPI_Status status;
+		int flag = 0, count = 0;
+
+		if (MPI_Iprobe(MPI_ANY_SOURCE, TAG_RESULTS, ex->world, &flag,
+			       &status) != MPI_SUCCESS) {
+			if (drain)
+				return 0; /* the connections are gone */
+			snprintf(base->error, sizeof(base->error),
+				 "mpi: MPI_Iprobe failed");
+			return -EIO;
+		}
+		if (!flag) {
+			if (drain) {
+				idle++;
+				nanosleep(&(struct timespec){0, 100000}, NULL);
+				continue;
+			}
+			mpi_spin_round(&spin, ex->pidfds, ex->ranks, dead);
+			if (*dead >= 0)
+				return -ECHILD;
+			continue;
+		}
+		idle = 0;
+		MPI_Get_count(&status, MPI_UINT64_T, &count);
+		if (count < 0 || (size_t)count > ex->scratch_words) {
+			snprintf(base->error, sizeof(base->error),
+				 "mpi: rank %d sent %d words, more than a job "
+				 "can have",
+				 status.MPI_SOURCE, count);
+			return -EIO;
+		}
+		if (MPI_Recv(ex->scratch, count, MPI_UINT64_T,
+			     status.MPI_SOURCE, TAG_RESULTS, ex->world,
+			     MPI_STATUS_IGNORE) != MPI_SUCCESS) {
+			if (drain)
+				return 0;
+			snprintf(base->error, sizeof(base->error),
+				 "mpi: receiving rank %d's results failed",
+				 status.MPI_SOURCE);
+			return -EIO;
+		}
+		rc =
+		    mpi_apply(ex, job, count, times, status.MPI_SOURCE, &dones);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+/* Resets the claim counter (and the slots), posts the job (and its list). */
+static int mpi_post_job(struct mpi_ex *ex, const struct ex_job *job,
+			uint64_t ntasks, bool listed, int *dead)
+{
+	uint64_t header[HEADER_WORDS], zero = 0;
+	struct executor *base = &ex->base;
+	int rc;
+
+	MPI_Accumulate(&zero, 1, MPI_UINT64_T, 0, 0, 1, MPI_UINT64_T,
+		       MPI_REPLACE, ex->win);
+	MPI_Win_flush(0, ex->win);
+	if (ex->slots)
+		for (unsigned r = 0; r < ex->ranks; r++)
+			__atomic_store_n(&ex->slots[2 * r], 0,
+					 __ATOMIC_SEQ_CST);
+	header[0] = CMD_JOB;
+	header[1] = ex->generation;
+	header[2] = ntasks;
+	header[3] = job->times != NULL;
+	header[4] = listed;
+	header[5] = ex->each;
+	rc =
+	    mpi_post_header(ex, header, base->error, sizeof(base->error), dead);
+	if (rc || !listed)
+		return rc;
+	for (unsigned r = 0; r < ex->ranks; r++)
+		if (MPI_Isend(ex->list, (int)ntasks, MPI_UINT64_T, (int)r + 1,
+			      TAG_LIST, ex->world,
+			      &ex->requests[r]) != MPI_SUCCESS) {
+			snprintf(base->error, sizeof(base->error),
+				 "mpi: sending the task list failed");
+			return -EIO;
+		}
+	return mpi_wait_requests(ex->requests, (int)ex->ranks,
+				 base->config.wait, ex->pidfds, ex->ranks, dead,
+				 base->error, sizeof(base->error));
+}
+
+/*
+ * A rank died under --on-task-failure continue or retry: every rank of the
+ * set goes (Open MPI aborts the spawned job anyway), what they sent is
+ * taken, the task the dead rank ran (its slot) is run again or recorded as
+ * failed, and a new set of ranks is spawned for the tasks no rank returned.
+ * Returns 0 with *left (the tasks of the next pass, in ex->list), or a
+ * negative errno code with the reason.
+ */
+static int mpi_recover(struct mpi_ex *ex, const struct ex_job *job, int dead,
+		       uint64_t *left)
+{
+	struct ex_failures *f = job->failures;
+	uint64_t slot = __atomic_load_n(&ex->slots[2 * dead], __ATOMIC_SEQ_CST);
+	uint64_t sig =
+	    __atomic_load_n(&ex->slots[2 * dead + 1], __ATOMIC_SEQ_CST);
+	pid_t pid = ex->pids[dead];
+	uint64_t t = pt_now_ns();
+	int ignored = -1, rc;
+
+	mpi_rank_lost = true; /* MPI_Finalize could wait for the dead */
+	f->detections++;
+	mpi_reap_ranks(ex, 0);
+	rc = mpi_receive(ex, job, true, &ignored);
+	if (rc)
+		return rc;
+	if (slot > 0 && slot - 1 < job->ntasks &&
+	    ex->seen[slot - 1] != ex->generation) {
+		uint64_t task = slot - 1;
+		uint32_t runs = ++ex->attempts[task];
+
+		if (ex->base.config.on_failure == EX_ON_FAILURE_RETRY &&
+		    runs <= ex->base.config.retries) {
+			f->retried++;
+		} else {
+			ex->failed[task] = ex->generation;
+			if (f->count < f->capacity)
+				f->list[f->count] = (struct ex_failure){
+				    .task = task,
+				    .worker = (unsigned)dead,
+				    .pid = pid,
+				    /* A wait status: the signal it said it
+				     * died of, or unknown (orted reaps). */
+				    .status =
+					sig > 0 && sig < 65 ? (int)sig : -1,
+				    .attempts = runs};
+			f->count++;
+		}
+	}
+	f->detect_s += (double)(pt_now_ns() - t) * 1e-9;
+	/* The dead set's communicators and window are left as they are:
+	 * freeing them would wait for ranks that are gone. */
+	ex->connected = ex->have_window = ex->locked = false;
+	*left = 0;
+	for (uint64_t i = 0; i < job->ntasks; i++)
+		if (ex->seen[i] != ex->generation &&
+		    ex->failed[i] != ex->generation)
+			ex->list[(*left)++] = i;
+	t = pt_now_ns();
+	rc = mpi_launch(ex, ex->spec, ex->base.error, sizeof(ex->base.error));
+	if (rc) {
+		ex->broken = true;
+		return rc;
+	}
+	f->replacements++;
+	f->replace_s += (double)(pt_now_ns() - t) * 1e-9;
+	return 0;
+}
+
+static int mpi_failure_order(const void *a, const void *b)
+{
+	const struct ex_failure *x = a, *y = b;
+
+	return (x->task > y->task) - (x->task < y->task);
+}
+
 static int mpi_map(struct executor *base, const struct ex_job *job)
 {
 	struct mpi_ex *ex = (struct mpi_ex *)base;
-	uint64_t header[HEADER_WORDS], zero = 0;
-	struct mpi_spin spin = {.policy = base->config.wait};
-	bool times = job->times != NULL;
-	unsigned received = 0;
+	bool recover = ex->each && job->failures && ex->slots;
+	uint64_t ntasks = job->ntasks;
+	bool listed = false;
 	int dead = -1, rc;
 
 	if (ex->broken) {
@@ -723,53 +976,26 @@ static int mpi_map(struct executor *base, const struct ex_job *job)
 		return -EINVAL;
 	}
 	ex->generation++;
-	MPI_Accumulate(&zero, 1, MPI_UINT64_T, 0, 0, 1, MPI_UINT64_T,
-		       MPI_REPLACE, ex->win);
-	MPI_Win_flush(0, ex->win);
-	header[0] = CMD_JOB;
-	header[1] = ex->generation;
-	header[2] = job->ntasks;
-	header[3] = times;
-	rc = mpi_post_header(ex, header, base->error, sizeof(base->error),
-			     &dead);
-	while (rc == 0 && received < ex->ranks) {
-		MPI_Status status;
-		int flag = 0, count = 0;
+	if (job->failures) {
+		struct ex_failures *f = job->failures;
 
-		rc = MPI_Iprobe(MPI_ANY_SOURCE, TAG_RESULTS, ex->world, &flag,
-				&status);
-		if (rc != MPI_SUCCESS) {
-			snprintf(base->error, sizeof(base->error),
-				 "mpi: MPI_Iprobe failed");
-			rc = -EIO;
+		f->count = f->retried = 0;
+		f->detections = f->replacements = 0;
+		f->detect_s = f->replace_s = 0;
+	}
+	if (ex->attempts)
+		memset(ex->attempts, 0, job->ntasks * sizeof(*ex->attempts));
+	for (;;) {
+		rc = mpi_post_job(ex, job, ntasks, listed, &dead);
+		if (rc == 0)
+			rc = mpi_receive(ex, job, false, &dead);
+		if (rc != -ECHILD || dead < 0 || !recover)
 			break;
-		}
-		if (!flag) {
-			mpi_spin_round(&spin, ex->pidfds, ex->ranks, &dead);
-			if (dead >= 0)
-				rc = -ECHILD;
-			continue;
-		}
-		MPI_Get_count(&status, MPI_UINT64_T, &count);
-		if (count < 0 || (size_t)count > ex->scratch_words) {
-			snprintf(base->error, sizeof(base->error),
-				 "mpi: rank %d sent %d words, more than a job "
-				 "can have",
-				 status.MPI_SOURCE, count);
-			rc = -EIO;
+		rc = mpi_recover(ex, job, dead, &ntasks);
+		if (rc || ntasks == 0)
 			break;
-		}
-		if (MPI_Recv(ex->scratch, count, MPI_UINT64_T,
-			     status.MPI_SOURCE, TAG_RESULTS, ex->world,
-			     MPI_STATUS_IGNORE) != MPI_SUCCESS) {
-			snprintf(base->error, sizeof(base->error),
-				 "mpi: receiving rank %d's results failed",
-				 status.MPI_SOURCE);
-			rc = -EIO;
-			break;
-		}
-		rc = mpi_apply(ex, job, count, times, status.MPI_SOURCE);
-		received++;
+		listed = true;
+		dead = -1;
 	}
 	if (rc == -ECHILD && dead >= 0) {
 		mpi_rank_died(ex, dead, "during the job");
@@ -777,8 +1003,15 @@ static int mpi_map(struct executor *base, const struct ex_job *job)
 	}
 	if (rc)
 		return rc;
+	if (job->failures && job->failures->count > 1)
+		qsort(job->failures->list,
+		      job->failures->count < job->failures->capacity
+			  ? job->failures->count
+			  : job->failures->capacity,
+		      sizeof(*job->failures->list), mpi_failure_order);
 	for (uint64_t i = 0; i < job->ntasks; i++) {
-		if (ex->seen[i] != ex->generation) {
+		if (ex->seen[i] != ex->generation &&
+		    !(ex->failed && ex->failed[i] == ex->generation)) {
 			snprintf(base->error, sizeof(base->error),
 				 "mpi: task %" PRIu64 " never ran (no rank "
 				 "returned it)",
@@ -803,6 +1036,13 @@ static int mpi_start(const struct ex_config *config, struct executor **out,
 	return mpi_start_common(config, 1, &ex_mpi, out, err, errlen);
 }
 
+static int mpi_hybrid_start(const struct ex_config *config,
+			    struct executor **out, char *err, size_t errlen)
+{
+	return mpi_start_common(config, config->threads ? config->threads : 1,
+				&ex_mpi_thread_pool, out, err, errlen);
+}
+
 /*
  * The rank's side.
  */
@@ -825,7 +1065,33 @@ struct mpi_rank {
 	uint64_t *range_results; /* the pool's results for one range */
 	struct ex_task_time *range_times;
 	bool times;
+	/* A listed job: claim k is task list[k]. Each: every task is its own
+	 * message, and the rank's slots (slots[2 (rank - 1)], in rank 0's
+	 * shared window) names the task it runs. */
+	bool listed, each;
+	uint64_t *list;
+	uint64_t *slots;
+	uint64_t generation;
 };
+
+/* Sends the message (count entries; last: the rank's last of the job). */
+static int mpi_send_message(struct mpi_rank *r, bool last)
+{
+	uint64_t *m = r->message;
+	MPI_Request req;
+	char err[128];
+	int dead;
+
+	m[0] = r->generation;
+	m[1] = (uint64_t)r->rank;
+	m[3] = last;
+	if (MPI_Isend(
+		m, (int)(RESULT_HEAD + m[2] * (r->times ? TIMED_STRIDE : 2)),
+		MPI_UINT64_T, 0, TAG_RESULTS, r->world, &req) != MPI_SUCCESS)
+		return -EIO;
+	return mpi_wait_request(&req, r->wait, NULL, 0, &dead, err,
+				sizeof(err));
+}
 
 /* The task function of a range run by the rank's pool. */
 struct mpi_range {
@@ -859,16 +1125,28 @@ static int mpi_run_range(struct mpi_rank *r, uint64_t begin, uint64_t end)
 
 	if (!r->pool) {
 		for (uint64_t i = begin; i < end; i++) {
+			uint64_t task = r->listed ? r->list[i] : i;
 			uint64_t *e = m + RESULT_HEAD + m[2]++ * stride;
-			uint64_t start = r->times ? pt_now_ns() : 0;
+			uint64_t start;
+			int rc;
 
-			e[1] = r->fn(r->arg, i, (unsigned)r->rank - 1);
-			e[0] = i;
+			if (r->slots)
+				__atomic_store_n(&r->slots[2 * (r->rank - 1)],
+						 task + 1, __ATOMIC_SEQ_CST);
+			start = r->times ? pt_now_ns() : 0;
+			e[1] = r->fn(r->arg, task, (unsigned)r->rank - 1);
+			e[0] = task;
 			if (r->times) {
 				e[2] = start;
 				e[3] = pt_now_ns();
 				e[4] = pid | (unsigned)(r->rank - 1);
 			}
+			if (!r->each)
+				continue;
+			rc = mpi_send_message(r, false);
+			m[2] = 0;
+			if (rc)
+				return rc;
 		}
 		return 0;
 	}
@@ -905,9 +1183,13 @@ static int mpi_serve_job(struct mpi_rank *r, uint64_t generation,
 	int rc = 0, dead;
 	char err[128];
 
-	r->message[0] = generation;
-	r->message[1] = (uint64_t)r->rank;
+	r->generation = generation;
 	r->message[2] = 0;
+	if (r->listed &&
+	    (MPI_Irecv(r->list, (int)ntasks, MPI_UINT64_T, 0, TAG_LIST,
+		       r->world, &req) != MPI_SUCCESS ||
+	     mpi_wait_request(&req, r->wait, NULL, 0, &dead, err, sizeof(err))))
+		return -EIO;
 	switch (r->schedule) {
 	case EX_SCHED_STATIC:
 		for (uint64_t k = 0;
@@ -953,14 +1235,38 @@ static int mpi_serve_job(struct mpi_rank *r, uint64_t generation,
 	}
 	if (rc)
 		return rc;
-	if (MPI_Isend(r->message,
-		      (int)(RESULT_HEAD +
-			    r->message[2] * (r->times ? TIMED_STRIDE : 2)),
-		      MPI_UINT64_T, 0, TAG_RESULTS, r->world,
-		      &req) != MPI_SUCCESS)
-		return -EIO;
-	return mpi_wait_request(&req, r->wait, NULL, 0, &dead, err,
-				sizeof(err));
+	if (r->slots && !r->pool)
+		__atomic_store_n(&r->slots[2 * (r->rank - 1)], 0,
+				 __ATOMIC_SEQ_CST);
+	return mpi_send_message(r, true);
+}
+
+/*
+ * The rank's fatal signal, written into its second slot before it dies
+ * of it, so that a failed task names its signal although orted, not the
+ * coordinator, reaps the rank (SIGKILL cannot be caught: unknown then).
+ */
+static uint64_t *mpi_fatal_slot;
+
+static void mpi_on_fatal(int sig)
+{
+	__atomic_store_n(mpi_fatal_slot, (uint64_t)sig, __ATOMIC_SEQ_CST);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void mpi_catch_fatal(void)
+{
+	static const int fatal[] = {SIGSEGV, SIGBUS,  SIGFPE,
+				    SIGILL,  SIGABRT, SIGTERM};
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = mpi_on_fatal;
+	sa.sa_flags = SA_RESETHAND | SA_NODEFER;
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof(fatal) / sizeof(fatal[0]); i++)
+		sigaction(fatal[i], &sa, NULL);
 }
 
 /* Exits the rank when the coordinator is gone (pidfd readable). */
@@ -1067,7 +1373,8 @@ static int mpi_rank_setup(struct mpi_rank *r, const struct ex_mpi_tasks *tasks,
 		return rc;
 	r->message_words = RESULT_HEAD + TIMED_STRIDE * ntasks;
 	r->message = malloc(r->message_words * sizeof(*r->message));
-	if (!r->message) {
+	r->list = malloc(ntasks * sizeof(*r->list));
+	if (!r->message || !r->list) {
 		snprintf(err, errlen, "out of memory for %" PRIu64 " tasks",
 			 ntasks);
 		return -ENOMEM;
@@ -1148,6 +1455,19 @@ int ex_mpi_worker_main(int argc, char **argv, const struct ex_mpi_tasks *tasks)
 		 : MPI_Win_allocate(0, sizeof(uint64_t), MPI_INFO_NULL, r.world,
 				    &window, &r.win)) != MPI_SUCCESS)
 		goto out;
+	if (shared) {
+		MPI_Aint bytes;
+		int unit;
+		uint64_t *base = NULL;
+
+		if (MPI_Win_shared_query(r.win, 0, &bytes, &unit, &base) !=
+			MPI_SUCCESS ||
+		    (size_t)bytes < (1 + 2 * r.ranks) * sizeof(uint64_t))
+			goto out;
+		r.slots = base + 1;
+		mpi_fatal_slot = &r.slots[2 * (r.rank - 1) + 1];
+		mpi_catch_fatal();
+	}
 	MPI_Win_lock_all(MPI_MODE_NOCHECK, r.win);
 	for (;;) {
 		if (MPI_Irecv(header, HEADER_WORDS, MPI_UINT64_T, 0, TAG_HEADER,
@@ -1158,6 +1478,10 @@ int ex_mpi_worker_main(int argc, char **argv, const struct ex_mpi_tasks *tasks)
 		if (header[0] != CMD_JOB)
 			break;
 		r.times = header[3] != 0;
+		r.listed = header[4] != 0;
+		r.each = header[5] != 0;
+		if (r.each && (!r.slots || r.pool))
+			goto out; /* the coordinator refuses this */
 		if (hello.status || header[2] + RESULT_HEAD > r.message_words ||
 		    mpi_serve_job(&r, header[1], header[2]))
 			goto out; /* the coordinator sees a rank gone */
@@ -1178,6 +1502,7 @@ out:
 	if (hello.status == 0 && tasks->teardown)
 		tasks->teardown(tasks->ctx, r.arg);
 	free(r.message);
+	free(r.list);
 	free(r.range_results);
 	free(r.range_times);
 	if (status == 0)
@@ -1196,10 +1521,11 @@ void ex_mpi_finalize(void)
 		MPI_Finalize();
 }
 
-#define MPI_START	mpi_start
-#define MPI_MAP		mpi_map
-#define MPI_STOP	mpi_stop
-#define MPI_UNAVAILABLE NULL
+#define MPI_START	 mpi_start
+#define MPI_HYBRID_START mpi_hybrid_start
+#define MPI_MAP		 mpi_map
+#define MPI_STOP	 mpi_stop
+#define MPI_UNAVAILABLE	 NULL
 
 #else /* !PT_HAVE_MPI */
 
@@ -1238,10 +1564,11 @@ int ex_mpi_worker_main(int argc, char **argv, const struct ex_mpi_tasks *tasks)
 	return 2;
 }
 
-#define MPI_START	mpi_unavailable_start
-#define MPI_MAP		mpi_unavailable_map
-#define MPI_STOP	mpi_unavailable_stop
-#define MPI_UNAVAILABLE "built without MPI"
+#define MPI_START	 mpi_unavailable_start
+#define MPI_HYBRID_START mpi_unavailable_start
+#define MPI_MAP		 mpi_unavailable_map
+#define MPI_STOP	 mpi_unavailable_stop
+#define MPI_UNAVAILABLE	 "built without MPI"
 
 #endif /* PT_HAVE_MPI */
 
@@ -1289,6 +1616,24 @@ const struct executor_ops ex_mpi = {
     .times_tasks = true,
     .named_only = true,
     .start = MPI_START,
+    .map = MPI_MAP,
+    .stop = MPI_STOP,
+    .unavailable = MPI_UNAVAILABLE,
+};
+
+const struct executor_ops ex_mpi_thread_pool = {
+    .name = "mpi+thread-pool",
+    .alias = NULL,
+    .summary = "R ranks of Open MPI (--workers=RxT), each a thread pool of T "
+	       "threads; a rank claims T x chunk tasks at a time",
+    .uses_workers = true,
+    .uses_schedule = true,
+    .processes = true,
+    .runs_spec = true,
+    .times_tasks = true,
+    .named_only = true,
+    .threads_per_worker = true,
+    .start = MPI_HYBRID_START,
     .map = MPI_MAP,
     .stop = MPI_STOP,
     .unavailable = MPI_UNAVAILABLE,

@@ -20,6 +20,7 @@ const struct executor_ops *const ex_all[] = {
     &ex_omp,
     &ex_process_spawn,
     &ex_mpi,
+    &ex_mpi_thread_pool,
     &ex_python_serial,
     &ex_python_threads,
     &ex_python_processes,

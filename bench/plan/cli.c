@@ -190,6 +190,91 @@ int pt_parse_uint_list(const char *text, uint64_t lo, uint64_t hi,
 	return (int)n;
 }
 
+/* Whether item is "RxT" (two whole numbers joined by x). */
+static bool is_rxt(const char *item, uint64_t *r, uint64_t *t)
+{
+	const char *x = strchr(item, 'x');
+	char left[32];
+
+	if (!x || x == item || (size_t)(x - item) >= sizeof(left) ||
+	    strspn(item, "0123456789") != (size_t)(x - item) || !x[1] ||
+	    strspn(x + 1, "0123456789") != strlen(x + 1))
+		return false;
+	memcpy(left, item, (size_t)(x - item));
+	left[x - item] = '\0';
+	return pt_parse_u64(left, 1, PT_MAX_WORKERS, r) == 0 &&
+	       pt_parse_u64(x + 1, 1, PT_MAX_WORKERS, t) == 0;
+}
+
+int pt_parse_workers(const char *text, unsigned *workers, unsigned *threads,
+		     unsigned max, char *err, size_t errlen)
+{
+	uint64_t list[PT_MAX_LIST], r, t;
+	unsigned n = 0;
+	const char *p = text;
+
+	if (!text || !*text) {
+		snprintf(err, errlen, "the list is empty");
+		return -EINVAL;
+	}
+	for (;;) {
+		const char *comma = strchr(p, ',');
+		size_t len = comma ? (size_t)(comma - p) : strlen(p);
+		char item[128];
+		int got = 1;
+
+		if (len == 0 || len >= sizeof(item)) {
+			snprintf(err, errlen, "%s element in list '%s'",
+				 len ? "too long an" : "empty", text);
+			return -EINVAL;
+		}
+		memcpy(item, p, len);
+		item[len] = '\0';
+		if (is_rxt(item, &r, &t)) {
+			if (r * t > PT_MAX_WORKERS) {
+				snprintf(err, errlen,
+					 "'%s': R x T must be at most %u", item,
+					 PT_MAX_WORKERS);
+				return -ERANGE;
+			}
+			list[0] = r * t;
+		} else if (strchr(item, 'x') && !strchr(item, ':')) {
+			snprintf(err, errlen,
+				 "'%s' is not RxT (R ranks x T threads, each "
+				 "1 or more)",
+				 item);
+			return -EINVAL;
+		} else {
+			t = 0;
+			got = pt_parse_uint_list(item, 1, PT_MAX_WORKERS, list,
+						 PT_MAX_LIST, err, errlen);
+			if (got < 0)
+				return got;
+		}
+		for (int k = 0; k < got; k++) {
+			bool seen = false;
+
+			for (unsigned i = 0; i < n; i++)
+				seen |= workers[i] == list[k] &&
+					threads[i] == (unsigned)t;
+			if (seen)
+				continue;
+			if (n == max) {
+				snprintf(err, errlen,
+					 "more than %u values in the list",
+					 max);
+				return -ERANGE;
+			}
+			workers[n] = (unsigned)list[k];
+			threads[n++] = (unsigned)t;
+		}
+		if (!comma)
+			break;
+		p = comma + 1;
+	}
+	return (int)n;
+}
+
 /* Splits "a,b,c" and resolves each name with find(); "all" takes every
  * entry of table that is available. */
 static int parse_names(const char *flag, const char *text, const void **table,
@@ -570,7 +655,6 @@ static int check_gb_repeats(const struct pt_options *o, char *err,
 int pt_parse_args(int argc, char **argv, struct pt_options *o, char *err,
 		  size_t errlen)
 {
-	uint64_t list[PT_MAX_LIST];
 	const char *seen[64];
 	unsigned nseen = 0;
 	uint64_t v;
@@ -688,16 +772,14 @@ int pt_parse_args(int argc, char **argv, struct pt_options *o, char *err,
 		} else if (!strcmp(name, "--workers")) {
 			char why[160];
 
-			n = pt_parse_uint_list(val, 1, PT_MAX_WORKERS, list,
-					       PT_MAX_LIST, why, sizeof(why));
+			n = pt_parse_workers(val, o->workers, o->worker_threads,
+					     PT_MAX_LIST, why, sizeof(why));
 			if (n < 0) {
 				snprintf(err, errlen, "--workers=%s: %s", val,
 					 why);
 				return n;
 			}
 			o->nworkers = (unsigned)n;
-			for (int k = 0; k < n; k++)
-				o->workers[k] = (unsigned)list[k];
 		} else if (!strcmp(name, "--tasks")) {
 			rc = pt_parse_u64(val, 0, PT_MAX_TASKS, &v);
 			if (rc) {
@@ -891,7 +973,10 @@ void pt_print_usage(void)
 	    "  --workload=LIST|all   workloads (default: cpu-hash,io-sleep)\n"
 	    "  --workers=LIST        worker counts: 1,2,4 or 1..16 or 1..16:x2 "
 	    "or 2..8:+2\n"
-	    "                        (default: 1..%ld, the online CPUs)\n"
+	    "                        (default: 1..%ld, the online CPUs); RxT: "
+	    "R "
+	    "ranks x T\n"
+	    "                        threads (mpi+thread-pool)\n"
 	    "  --tasks=N             tasks per job (default: per workload)\n"
 	    "  --param K=V[,V...]    workload parameter, or WORKLOAD.K=V; a "
 	    "list sweeps\n"

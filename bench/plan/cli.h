@@ -38,6 +38,8 @@ struct pt_options {
 	const struct workload *workloads[64];
 	unsigned nworkloads;
 	unsigned workers[PT_MAX_LIST];
+	/* T of an RxT entry (workers[k] is then R x T); 0 for a plain W. */
+	unsigned worker_threads[PT_MAX_LIST];
 	unsigned nworkers;
 	uint64_t tasks; /* 0: each workload's default */
 	struct pt_param_arg params[32];
@@ -90,6 +92,15 @@ int pt_parse_args(int argc, char **argv, struct pt_options *opts, char *err,
  */
 int pt_parse_uint_list(const char *text, uint64_t lo, uint64_t hi,
 		       uint64_t *out, unsigned max, char *err, size_t errlen);
+
+/*
+ * --workers: a list as pt_parse_uint_list's whose elements may also be
+ * "RxT" (R ranks of T threads: mpi+thread-pool). Fills workers[k] (R x T
+ * for RxT) and threads[k] (T, or 0 for a plain element); returns the count
+ * or a negative errno code with the reason in err.
+ */
+int pt_parse_workers(const char *text, unsigned *workers, unsigned *threads,
+		     unsigned max, char *err, size_t errlen);
 
 /* Strict unsigned and positive real parsers (whole string, no junk). */
 int pt_parse_u64(const char *text, uint64_t lo, uint64_t hi, uint64_t *out);

@@ -226,7 +226,11 @@ static void build_name(struct pt_config *c, const struct pt_options *o)
 		left -= n;                                                     \
 	} while (0)
 
+	/* RxT: W = R x T workers in R ranks ("threads:" is Google
+	 * Benchmark's own suffix). */
 	APPEND("%s/%s/workers:%u", w->name, c->ex->name, c->exc.workers);
+	if (c->exc.threads)
+		APPEND("/ranks:%u", c->exc.workers / c->exc.threads);
 	if (c->tasks != w->default_tasks)
 		APPEND("/tasks:%llu", (unsigned long long)c->tasks);
 	wl_param_defaults(w, defaults);
@@ -323,12 +327,34 @@ static int add_executors(const struct pt_options *o, struct pt_config *c,
 		    c->wl->payload && c->ex->processes ? o->ntransports : 1;
 
 		for (unsigned k = 0; k < o->nworkers; k++) {
+			/* RxT is W = R x T elsewhere: once per W (and W is
+			 * Wx1 for the hybrid). */
+			bool again = false;
+
+			for (unsigned j = 0; j < k; j++)
+				again |=
+				    o->workers[j] == o->workers[k] &&
+				    (!c->ex->threads_per_worker ||
+				     (o->worker_threads[j]
+					  ? o->worker_threads[j]
+					  : 1) == (o->worker_threads[k]
+						       ? o->worker_threads[k]
+						       : 1));
+			if (again)
+				continue;
 			for (unsigned tr = 0; tr < ntransports; tr++) {
 				size_t len;
 				int rc;
 
 				c->exc.workers =
 				    c->ex->uses_workers ? o->workers[k] : 1;
+				/* Ranks x threads: RxT as given, W as Wx1. */
+				c->exc.threads =
+				    c->ex->threads_per_worker
+					? (o->worker_threads[k]
+					       ? o->worker_threads[k]
+					       : 1)
+					: 0;
 				c->transport = o->transports[tr];
 				build_name(c, o);
 				rc = add_config(plan, cap, c, err, errlen);

@@ -60,6 +60,16 @@ for s in static dynamic guided; do
       --out="$WORK/sched-$s-$c.json" >/dev/null 2>&1 &
   done
 done
+# The hybrid: every workload on one rank of two threads, and two ranks of
+# two threads under each schedule.
+h=$WORK/hybrid.json
+timeout 300 "$BENCH" --executor=mpi+thread-pool --workers=1x2 --tasks=9 \
+  --workload=all "${small[@]}" --out="$h" >/dev/null 2>"$WORK/hybrid.err" &
+for s in static dynamic guided; do
+  timeout 300 "$BENCH" --executor=mpi+thread-pool --workers=2x2 --tasks=37 \
+    --schedule=$s --chunk=3 --workload=cpu-skewed --min-time=0.001 \
+    --out="$WORK/hybrid-$s.json" >/dev/null 2>&1 &
+done
 wait
 nwl=$("$BENCH" --list | sed -n '/^Workloads/,/^[A-Z]/p' | grep -c '^  [a-z]')
 check "every workload under mpi: an entry each" \
@@ -92,20 +102,67 @@ for s in static dynamic guided; do
       "$WORK/sched-$s-$c.json"
   done
 done
+check "mpi+thread-pool: every workload, 1x2 named workers:2/ranks:1" \
+  jq -e --argjson n "$nwl" '(.benchmarks | length) == $n and
+    all(.benchmarks[]; (.name | test("/mpi\\+thread-pool/workers:2/ranks:1/")) and
+      (.workers == 2 or .error_occurred == true))' "$h"
+check "mpi+thread-pool: every workload but fault and ipc-payload verifies" \
+  jq -e '[.benchmarks[] | select(.name | test("^(fault|ipc-payload)/") | not)
+          | select(.error_occurred == true)] | length == 0' "$h"
+check "mpi+thread-pool: the crashing task's rank is named" \
+  jq -e '[.benchmarks[] | select(.name | test("^fault/"))][0].error_message
+          | test("^mpi: rank 1 \\(pid [0-9]+\\) died during the job")' "$h"
+check "mpi+thread-pool: phases and the label" \
+  jq -e '[.benchmarks[] | select(.name | test("^cpu-hash/"))][0] |
+    .compute_s > 0 and .label == "btl=tcp osc=sm hosts=1"' "$h"
+for s in static dynamic guided; do
+  check "mpi+thread-pool 2x2, $s: every task once, verified" \
+    jq -e '(.benchmarks | length) == 1 and .benchmarks[0].error_occurred != true
+           and .benchmarks[0].workers == 4' "$WORK/hybrid-$s.json"
+done
 check "no rank survives the runs" no_rank_left
 
+# --workers=RxT: parsed, refused when malformed, one line.
+out=$("$BENCH" --executor=mpi+thread-pool --workers=2x0 --dry-run 2>&1)
+status=$?
+check "--workers=2x0: exit 2, one line" \
+  bash -c '[ "$0" -eq 2 ] && [ "$(wc -l <<<"$1")" -eq 1 ] && [[ $1 == "bench: --workers=2x0: "* ]]' "$status" "$out"
+check "--workers=1,2x2 names Wx1 and RxT for the hybrid, W for others" \
+  bash -c '"$0" --executor=mpi+thread-pool,mpi --workers=1,2x2 --workload=cpu-hash --dry-run |
+    grep -c -e "mpi+thread-pool/workers:1/ranks:1$" -e "mpi+thread-pool/workers:4/ranks:2$" \
+      -e "/mpi/workers:1$" -e "/mpi/workers:4$" | grep -qx 4' "$BENCH"
+
 refused() {
-  local out status
-  out=$("$BENCH" --executor=mpi --workers=2 --tasks=4 --workload=cpu-hash \
-    --min-time=0.001 "$@" --format=json 2>&1 >"$WORK/refused.json")
-  status=$?
-  [ "$status" -ne 0 ] &&
-    jq -e '.benchmarks[0].error_message | test("Open MPI 4.1 cannot")' \
+  local ex=$1 workers=$2 want=$3
+  shift 3
+  "$BENCH" --executor="$ex" --workers="$workers" --tasks=4 --workload=cpu-hash \
+    --min-time=0.001 "$@" --format=json >"$WORK/refused.json" 2>/dev/null
+  [ $? -ne 0 ] &&
+    jq -e --arg w "$want" '.benchmarks[0].error_message | test($w)' \
       "$WORK/refused.json"
 }
-check "--on-task-failure=continue is refused with the reason" \
-  refused --on-task-failure=continue
-check "--task-timeout is refused with the reason" refused --task-timeout=1s
+check "--task-timeout is refused with the reason" \
+  refused mpi 2 "task-timeout is not done for ranks" --task-timeout=1s
+check "mpi+thread-pool: --on-task-failure=continue refused with the reason" \
+  refused mpi+thread-pool 1x2 "needs one task per rank at a time" \
+    --on-task-failure=continue
+
+# A crashing task under continue and retry: the job goes on with new ranks,
+# the task is recorded failed with its signal (the rank says which), the
+# rest verify (the driver checks exactly the designed task failed).
+for pol in continue retry:1; do
+  timeout 120 "$BENCH" --executor=mpi --workers=2 --tasks=12 --workload=fault \
+    --on-task-failure=$pol --min-time=0.001 --out="$WORK/fault-$pol.json" \
+    >/dev/null 2>&1 &
+done
+wait
+check "fault, continue: verified, one task failed by SIGSEGV, ranks replaced" \
+  jq -e '.benchmarks[0] | .error_occurred != true and .tasks_failed == 1 and
+    (.label | test("task [0-9]+ \\(worker [0-9]+, pid [0-9]+\\): killed by SIGSEGV"))
+    and .fault_replace_s > 0' "$WORK/fault-continue.json"
+check "fault, retry:1: two attempts, then failed" \
+  jq -e '.benchmarks[0] | .error_occurred != true and .tasks_failed == 1 and
+    .tasks_retried == 1 and (.label | test("2 attempts"))' "$WORK/fault-retry:1.json"
 
 # A user's own mpiexec -n 2: rank 0 runs bench, rank 1 leaves; the result
 # is the same table.
@@ -121,7 +178,7 @@ check "no rank survives mpiexec" no_rank_left
 # A rank killed mid-job: the configuration fails with the rank named.
 k=$WORK/killed.json
 timeout 300 "$BENCH" --executor=mpi --workers=2 --tasks=200 --workload=io-sleep \
-  --param sleep=20ms --min-time=5 --timeout=120 --out="$k" >/dev/null 2>&1 &
+  --param sleep=20ms --min-time=2 --timeout=120 --out="$k" >/dev/null 2>&1 &
 bench_pid=$!
 for _ in $(seq 100); do
   rank=$(pgrep -f -- "^$BENCH --procthread-mpi-worker" | head -1)
@@ -137,9 +194,33 @@ check "a rank killed mid-job: the error names the rank" \
   jq -e '.benchmarks[0].error_message | test("^mpi: rank [12] \\(pid [0-9]+\\) died")' "$k"
 check "no rank survives a killed rank" no_rank_left
 
+# The same under --on-task-failure=continue: the job finishes on new ranks,
+# the killed rank's task is recorded failed, the run exits 0.
+k=$WORK/killed-continue.json
+timeout 300 "$BENCH" --executor=mpi --workers=2 --tasks=100 --workload=io-sleep \
+  --param sleep=20ms --min-time=2 --timeout=120 --on-task-failure=continue \
+  --out="$k" >/dev/null 2>&1 &
+bench_pid=$!
+rank=""
+for _ in $(seq 100); do
+  rank=$(pgrep -f -- "^$BENCH --procthread-mpi-worker" | head -1)
+  [ -n "$rank" ] && break
+  sleep 0.1
+done
+sleep 1
+[ -n "$rank" ] && kill -9 "$rank"
+wait "$bench_pid"
+status=$?
+check "continue, a rank killed: exit 0, the entry verified" \
+  bash -c '[ "$0" -eq 0 ] && jq -e ".benchmarks[0].error_occurred != true" "$1"' "$status" "$k"
+check "continue, a rank killed: its task recorded failed, ranks replaced" \
+  jq -e '.benchmarks[0] | .tasks_failed >= 1 and .fault_replace_s > 0 and
+    (.label | test("failed"))' "$k"
+check "no rank survives a replaced set" no_rank_left
+
 # The configuration child killed with SIGKILL: no rank, no orted remains.
 timeout 300 "$BENCH" --executor=mpi --workers=2 --tasks=200 --workload=io-sleep \
-  --param sleep=20ms --min-time=5 --timeout=120 --format=json \
+  --param sleep=20ms --min-time=2 --timeout=120 --format=json \
   >/dev/null 2>&1 &
 bench_pid=$!
 for _ in $(seq 100); do

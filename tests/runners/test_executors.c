@@ -692,25 +692,28 @@ static void test_process_executors_reject_oversized_jobs(void **state)
 static void test_registry_lookup(void **state)
 {
 	const char *const expected_order[] = {
-	    "serial",	       "thread-pool",	   "process-pool",
-	    "thread-per-task", "process-per-task", "omp",
-	    "process-spawn",   "mpi",		   "python-serial",
-	    "python-threads",  "python-processes"};
+	    "serial",		"thread-pool",
+	    "process-pool",	"thread-per-task",
+	    "process-per-task", "omp",
+	    "process-spawn",	"mpi",
+	    "mpi+thread-pool",	"python-serial",
+	    "python-threads",	"python-processes"};
 	size_t count = 0;
 
 	(void)state;
 	for (; ex_all[count]; count++) {
-		assert_true(count < 11);
+		assert_true(count < 12);
 		assert_string_equal(ex_all[count]->name, expected_order[count]);
 		assert_ptr_equal(ex_find(ex_all[count]->name), ex_all[count]);
-		/* Only omp (no OpenMP), mpi (no MPI) and Python's pools (no
-		 * Python) may be missing from a build; only Python's pools run
-		 * py-* only. */
+		/* Only omp (no OpenMP), the mpi executors (no MPI) and
+		 * Python's pools (no Python) may be missing from a build; only
+		 * Python's pools run py-* only. */
 		if (ex_all[count] != ex_find("omp") &&
 		    ex_all[count] != ex_find("mpi") &&
+		    ex_all[count] != ex_find("mpi+thread-pool") &&
 		    !ex_all[count]->workload_prefix)
 			assert_null(ex_all[count]->unavailable);
-		if (count >= 8) {
+		if (count >= 9) {
 			assert_string_equal(ex_all[count]->workload_prefix,
 					    "py-");
 			assert_true(ex_all[count]->runs_spec);
@@ -718,9 +721,14 @@ static void test_registry_lookup(void **state)
 			assert_null(ex_all[count]->workload_prefix);
 		}
 	}
-	assert_int_equal(count, 11);
+	assert_int_equal(count, 12);
 	assert_true(ex_find("mpi")->runs_spec && ex_find("mpi")->times_tasks);
 	assert_true(ex_find("mpi")->uses_schedule);
+	assert_true(ex_find("mpi")->named_only &&
+		    !ex_find("mpi")->threads_per_worker);
+	assert_true(ex_find("mpi+thread-pool")->named_only &&
+		    ex_find("mpi+thread-pool")->threads_per_worker &&
+		    ex_find("mpi+thread-pool")->runs_spec);
 	assert_ptr_equal(ex_find("pool"), ex_find("process-pool"));
 	assert_ptr_equal(ex_find("spawn"), ex_find("process-spawn"));
 	assert_ptr_equal(ex_find("openmp"), ex_find("omp"));
