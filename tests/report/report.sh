@@ -310,9 +310,9 @@ wait_for_gnuplot() {
   return 1
 }
 for sig in INT TERM; do
-  PATH=$WORK/slowbin:$PATH "$BENCH" report "$FIX/cpu-hash.json" -o r11 >/dev/null 2>err.txt &
+  PATH=$WORK/slowbin:$PATH "$BENCH" report "$FIX/cpu-hash.json" -o s11 >/dev/null 2>err.txt &
   pid=$!
-  check "SIG$sig while gnuplot runs: it runs" wait_for_gnuplot r11
+  check "SIG$sig while gnuplot runs: it runs" wait_for_gnuplot s11
   kill -$sig $pid
   check "SIG$sig while gnuplot runs: ends within 2 s" ended_within_2s $pid
   wait $pid
@@ -322,19 +322,19 @@ for sig in INT TERM; do
   check "SIG$sig while gnuplot runs: says so" grep -q "^bench: report: interrupted by $sig" err.txt
   check "SIG$sig while gnuplot runs: its gnuplot is killed" no_slow_gnuplots
   check "SIG$sig while gnuplot runs: temporary directory removed" no_leftovers
-  check "SIG$sig while gnuplot runs: nothing written" [ ! -e r11 ]
+  check "SIG$sig while gnuplot runs: nothing written" [ ! -e s11 ]
 done
 
 # A large input with the real gnuplot, interrupted mid-way.
 if [ $have_gnuplot = 1 ] && [ -x /usr/bin/python3 ]; then
   /usr/bin/python3 "$FIX/../make_large.py" "$FIX/breakdown.json" large.json 300
-  "$BENCH" report large.json -o r12 >/dev/null 2>err.txt &
+  "$BENCH" report large.json -o s12 >/dev/null 2>err.txt &
   pid=$!
   for _ in $(seq 500); do
-    compgen -G "$WORK/.r12.tmp-*/plots/*.svg" >/dev/null && break
+    compgen -G "$WORK/.s12.tmp-*/plots/*.svg" >/dev/null && break
     sleep 0.02
   done
-  check "large report: plots being drawn when interrupted" compgen -G "$WORK/.r12.tmp-*/plots/*.svg"
+  check "large report: plots being drawn when interrupted" compgen -G "$WORK/.s12.tmp-*/plots/*.svg"
   kill -INT $pid
   check "large report, SIGINT: ends within 2 s" ended_within_2s $pid
   wait $pid
@@ -345,31 +345,31 @@ else
   echo "SKIP: large report interrupted (needs gnuplot and /usr/bin/python3)"
 fi
 
-# SIGKILL leaves the temporary directory; the next run into r13 removes it,
+# SIGKILL leaves the temporary directory; the next run into s13 removes it,
 # but not one that a running report holds (its flock).
-PATH=$WORK/slowbin:$PATH "$BENCH" report "$FIX/cpu-hash.json" -o r13 >/dev/null 2>&1 &
+PATH=$WORK/slowbin:$PATH "$BENCH" report "$FIX/cpu-hash.json" -o s13 >/dev/null 2>&1 &
 pid=$!
-check "SIGKILL: the report runs" wait_for_gnuplot r13
+check "SIGKILL: the report runs" wait_for_gnuplot s13
 kill -KILL $pid
 wait $pid 2>/dev/null
 pkill -s "$SID" -f "sleep 29[.]5" # the orphaned fake gnuplot
-check "SIGKILL: the temporary directory is left" compgen -G "$WORK/.r13.tmp-*"
-mkdir .r13.tmp-HELD00 .r13.tmp-stale0 .r14.tmp-other0
-flock .r13.tmp-HELD00 sleep 30 &
+check "SIGKILL: the temporary directory is left" compgen -G "$WORK/.s13.tmp-*"
+mkdir .s13.tmp-HELD00 .s13.tmp-stale0 .s14.tmp-other0
+flock .s13.tmp-HELD00 sleep 30 &
 holder=$!
 for _ in $(seq 100); do
-  flock -n .r13.tmp-HELD00 true || break
+  flock -n .s13.tmp-HELD00 true || break
   sleep 0.02
 done
-"$BENCH" report "$FIX/cpu-hash.json" -o r13 >/dev/null 2>err.txt
+"$BENCH" report "$FIX/cpu-hash.json" -o s13 >/dev/null 2>err.txt
 check "after SIGKILL: the next run exits 0" [ $? -eq 0 ]
 check "after SIGKILL: the killed run's directory is removed" \
-  bash -c '[ -z "$(find . -maxdepth 1 -name ".r13.tmp-*" ! -name .r13.tmp-HELD00)" ]'
-check "after SIGKILL: a held directory is kept" [ -d .r13.tmp-HELD00 ]
-check "after SIGKILL: another output's directory is kept" [ -d .r14.tmp-other0 ]
+  bash -c '[ -z "$(find . -maxdepth 1 -name ".s13.tmp-*" ! -name .s13.tmp-HELD00)" ]'
+check "after SIGKILL: a held directory is kept" [ -d .s13.tmp-HELD00 ]
+check "after SIGKILL: another output's directory is kept" [ -d .s14.tmp-other0 ]
 kill $holder
 wait $holder 2>/dev/null
-rmdir .r13.tmp-HELD00 .r14.tmp-other0
+rmdir .s13.tmp-HELD00 .s14.tmp-other0
 
 check "no temporary directories left at the end" no_leftovers
 finish
