@@ -19,8 +19,7 @@ uint64_t ex_claim_chunk(enum ex_schedule schedule, uint64_t chunk)
 }
 
 bool ex_claim_static(uint64_t ntasks, unsigned workers, unsigned w,
-		     uint64_t chunk, uint64_t k, uint64_t *begin,
-		     uint64_t *end)
+		     uint64_t chunk, uint64_t k, uint64_t *begin, uint64_t *end)
 {
 	if (workers == 0 || w >= workers)
 		return false;

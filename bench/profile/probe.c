@@ -316,8 +316,8 @@ static int compare_feed(const void *a, const void *b)
 int pt_probe_feed(struct pt_probe *p, const struct ex_job *job)
 {
 	struct probe_shared *sh = p->shared;
-	uint64_t *order = malloc((job->ntasks ? job->ntasks : 1) *
-				 sizeof(*order));
+	uint64_t *order =
+	    malloc((job->ntasks ? job->ntasks : 1) * sizeof(*order));
 	uint64_t n = 0;
 
 	if (!order)

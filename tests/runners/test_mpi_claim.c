@@ -51,7 +51,8 @@ static void test_static(void **state)
 					     k++) {
 						take(begin, end, n);
 						if (chunk)
-							assert_true(end - begin <=
+							assert_true(end -
+									begin <=
 								    chunk);
 						else
 							assert_int_equal(k, 0);
@@ -111,8 +112,8 @@ static void test_defaults(void **state)
 	assert_int_equal(ex_claim_chunk(EX_SCHED_DYNAMIC, 9), 9);
 	assert_true(ex_claim_chunk(EX_SCHED_DYNAMIC, UINT64_MAX) <
 		    UINT64_MAX / 4);
-	assert_false(ex_claim_static(10, 0, 0, 0, 0, &(uint64_t){0},
-				     &(uint64_t){0}));
+	assert_false(
+	    ex_claim_static(10, 0, 0, 0, 0, &(uint64_t){0}, &(uint64_t){0}));
 	assert_int_equal(ex_claim_guided_size(10, 10, 2, 1), 0);
 	assert_int_equal(ex_claim_guided_size(10, 0, 2, 1), 5);
 }
