@@ -59,27 +59,42 @@ for tr in shm pipe; do
   "$BENCH" --workload=ipc-payload --executor=spawn --workers=2 --tasks=16 \
     --param size=4MiB --transport=$tr --min-time=60 --out="$k" >/dev/null 2>&1 &
   bench=$!
+  # A spawned worker lives for one task, so the one picked may already have
+  # exited (a zombie that SIGKILL cannot touch) by the time the signal is
+  # sent; such a kill changes nothing and the run goes on for --min-time.
+  # Only live workers are picked, and a kill that bench does not react to
+  # within 20 s (the zombie race) is tried again on another worker, at most
+  # 5 times; a bench that survives all of them hangs.
   killed=no
-  for _ in $(seq 1 1000); do
-    # bench's configuration child, then its spawned workers.
-    config=$(pgrep -P "$bench" | paste -sd,)
-    victim=$([ -n "$config" ] && pgrep -P "$config" -f -- --procthread-spawn-worker | head -1)
-    if [ -n "$victim" ] && kill -KILL "$victim" 2>/dev/null; then
-      killed=yes
+  hung=yes
+  for attempt in 1 2 3 4 5; do
+    victim=
+    for _ in $(seq 1 1000); do
+      # bench's configuration child, then its spawned workers.
+      config=$(pgrep -P "$bench" | paste -sd,)
+      for pid in $([ -n "$config" ] && pgrep -P "$config" -f -- --procthread-spawn-worker); do
+        state=$(sed 's/.*) //' "/proc/$pid/stat" 2>/dev/null | cut -d' ' -f1)
+        if [ -n "$state" ] && [ "$state" != Z ] && kill -KILL "$pid" 2>/dev/null; then
+          victim=$pid
+          break
+        fi
+      done
+      [ -n "$victim" ] && break
+      kill -0 "$bench" 2>/dev/null || break
+      sleep 0.01
+    done
+    [ -n "$victim" ] && killed=yes
+    for _ in $(seq 1 200); do
+      kill -0 "$bench" 2>/dev/null || break
+      sleep 0.1
+    done
+    if ! kill -0 "$bench" 2>/dev/null; then
+      hung=no
       break
     fi
-    sleep 0.01
+    [ -n "$victim" ] || break
   done
-  for _ in $(seq 1 600); do
-    kill -0 "$bench" 2>/dev/null || break
-    sleep 0.1
-  done
-  if kill -0 "$bench" 2>/dev/null; then
-    hung=yes
-    kill -KILL "$bench"
-  else
-    hung=no
-  fi
+  [ "$hung" = yes ] && kill -KILL "$bench"
   wait "$bench"
   status=$?
   check "$tr: a spawned worker was killed" [ "$killed" = yes ]
