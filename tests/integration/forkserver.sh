@@ -9,10 +9,13 @@
 
 SERVER=$(dirname "$BENCH")/procthread-forkserver
 
-# Nothing runs a server program (its children are clones: same command);
-# the py-* workloads' server is the one with -py.
+# A server process, or one of its children (clones: same command line). The
+# server names itself without its directory (argv[0] is
+# "procthread-forkserver"), so the pattern takes either; the py-* workloads'
+# server is the one with -py.
+SERVER_RE="^([^ ]*/)?procthread-forkserver(-py)?( |$)"
 no_server_processes() {
-  [ -z "$(our_pids "^$SERVER(-py)?( |$)")" ]
+  [ -z "$(our_pids "$SERVER_RE")" ]
 }
 
 # Polls up to 5 s for every bench and server process to be gone.
@@ -175,7 +178,7 @@ for sig in INT KILL; do
       --out="$WORK/sig.json" >/dev/null 2>&1 &
     pid=$!
     for _ in $(seq 100); do
-      [ -n "$(our_pids "^($SERVER|$BENCH --procthread-pool-worker)( |$)")" ] && break
+      [ -n "$(our_pids "$SERVER_RE")$(our_pids "^$BENCH --procthread-pool-worker ")" ] && break
       sleep 0.05
     done
     sleep 0.3
