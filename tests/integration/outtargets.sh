@@ -138,6 +138,20 @@ for w in out trace compare claims ab overhead; do
 	$root && check "$w: block device refused" refused $w block "Is a block device"
 done
 
+# /dev/stdout on a regular file (a shell's >> redirection): that file is
+# written in place, after what it already held, never replaced.
+for w in out compare; do
+	printf 'kept line\n' >"$D/so-$w"
+	case $w in
+	out) "$BENCH" "${quick[@]}" --format=json --out=/dev/stdout >>"$D/so-$w" 2>/dev/null ;;
+	compare) "$BENCH" compare "$F" "$F" --format=json --out=/dev/stdout >>"$D/so-$w" 2>/dev/null ;;
+	esac
+	check "$w: /dev/stdout on a file: exit 0" [ $? -eq 0 ]
+	check "$w: /dev/stdout on a file: what it held is kept" [ "$(head -1 "$D/so-$w")" = "kept line" ]
+	check "$w: /dev/stdout on a file: the document follows it" \
+		bash -c 'tail -n +2 "$1" | jq -e . >/dev/null' _ "$D/so-$w"
+done
+
 # A FIFO without a reader yet: bench waits for one at the end; SIGINT then
 # ends it with 130 and one line.
 fresh
