@@ -73,8 +73,8 @@ for tr in shm pipe; do
       # bench's configuration child, then its spawned workers.
       config=$(pgrep -P "$bench" | paste -sd,)
       for pid in $([ -n "$config" ] && pgrep -P "$config" -f -- --procthread-spawn-worker); do
-        state=$(sed 's/.*) //' "/proc/$pid/stat" 2>/dev/null | cut -d' ' -f1)
-        if [ -n "$state" ] && [ "$state" != Z ] && kill -KILL "$pid" 2>/dev/null; then
+        state=$(ps -o stat= -p "$pid")
+        if [ -n "$state" ] && [[ $state != Z* ]] && kill -KILL "$pid" 2>/dev/null; then
           victim=$pid
           break
         fi
@@ -90,6 +90,8 @@ for tr in shm pipe; do
     done
     if ! kill -0 "$bench" 2>/dev/null; then
       hung=no
+      # Said, so that a retry that hides a real miss shows in the log.
+      [ "$attempt" -gt 1 ] && echo "note: $tr: bench ended after kill $attempt" >&2
       break
     fi
     [ -n "$victim" ] || break

@@ -953,15 +953,20 @@ static void test_process_spawn_reports_crashes(void **state)
 }
 
 /*
+ * The task timeout of the spawned-task tests: only the hanging task may
+ * reach it. A spawned child's clock starts before its exec, and an ASan
+ * build's start-up on a loaded machine took more than 0.1 s (tasks that do
+ * not hang then timed out too), so 1 s.
+ */
+#define SPAWN_TIMEOUT_NS 1000000000u
+
+/*
  * Under continue, retry:N and a task timeout a failed spawned task is
  * recorded, not fatal: map() returns 0, job->failures lists exactly task 5
  * with why and its attempts, every other task holds its checksum. A
  * child that exits 0 without its checksum still fails the job: that is a
  * broken protocol, not a task fault.
  */
-/* The task timeout of the spawned-task tests (see the policies test). */
-#define SPAWN_TIMEOUT_NS 1000000000u
-
 static void check_spawn_tolerated(unsigned workers, const char *spec,
 				  enum ex_on_failure policy, unsigned retries,
 				  uint64_t task_timeout_ns)
@@ -1032,10 +1037,6 @@ static void test_process_spawn_failure_policies(void **state)
 	check_spawn_tolerated(2, "fail:5:abort", EX_ON_FAILURE_CONTINUE, 0, 0);
 	check_spawn_tolerated(1, "fail:5:abort", EX_ON_FAILURE_RETRY, 2, 0);
 	check_spawn_tolerated(3, "fail:5:abort", EX_ON_FAILURE_RETRY, 1, 0);
-	/* Only the hanging task may reach the timeout: a spawned child's
-	 * clock starts before its exec, and an ASan build's start-up on a
-	 * loaded machine took more than 0.1 s (its task then timed out too),
-	 * so 1 s. */
 	check_spawn_tolerated(2, "fail:5:hang", EX_ON_FAILURE_CONTINUE, 0,
 			      SPAWN_TIMEOUT_NS);
 	check_spawn_tolerated(2, "fail:5:hang", EX_ON_FAILURE_RETRY, 1,
